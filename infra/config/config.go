@@ -1,0 +1,612 @@
+// Package config reads the stack config of ai-agent-connector once, into one typed
+// struct, and validates it before any resource is declared.
+//
+// Files are loaded with Pulumi's own workspace loaders (Pulumi.yaml and
+// stacks/Pulumi.<stack>.yaml); values come from the engine (ctx) exactly as the
+// program sees them under `pulumi up`, so the same code runs under mocks.
+// Every problem names the stack file, the key, the value and what is allowed.
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Cloud names a target cloud.
+type Cloud string
+
+const (
+	CloudAWS   Cloud = "aws"
+	CloudGCP   Cloud = "gcp"
+	CloudAzure Cloud = "azure"
+)
+
+// Clouds lists the supported clouds.
+var Clouds = []Cloud{CloudAWS, CloudGCP, CloudAzure}
+
+// SupportedArch lists the CPU architectures each cloud can run our binary on.
+// Lambda runs arm64 (Graviton) and x86_64; Cloud Functions gen2 and Azure Functions
+// custom handlers run linux/amd64 only.
+var SupportedArch = map[Cloud][]string{
+	CloudAWS:   {"arm64", "amd64"},
+	CloudGCP:   {"amd64"},
+	CloudAzure: {"amd64"},
+}
+
+// Config is the validated config of one stack.
+type Config struct {
+	Project   string
+	Stack     string
+	StackFile string // relative to the project root, e.g. stacks/Pulumi.aws-dev.yaml
+
+	Cloud            Cloud
+	Arch             string // arm64 | amd64
+	MemoryMB         int
+	TimeoutSeconds   int
+	WarmInstances    int // provisioned concurrency / min instances / always-ready
+	MaxInstances     int // reserved concurrency / max instances
+	PoolSize         int // max DB connections per instance
+	ColdStartWarnMs  int
+	LogRetentionDays int
+	QueryTimeoutMs   int
+	MaxRows          int
+	DBSchemas        []string
+	LogLevel         string
+	APIKeys          Secret // comma-separated bearer keys; only ever from a secret
+
+	Database Database
+
+	AWS   AWS
+	GCP   GCP
+	Azure Azure
+}
+
+// Database is where the function's data lives: a database the stack creates, or an
+// existing one. Cloud-specific identifiers of an existing database live in the cloud section.
+type Database struct {
+	Mode                string `json:"mode"`                // create | existing
+	Name                string `json:"name"`                // database name
+	User                string `json:"user"`                // role the function connects as
+	EngineVersion       string `json:"engineVersion"`       // PostgreSQL major version
+	StorageGB           int    `json:"storageGB"`           // created database only
+	BackupRetentionDays int    `json:"backupRetentionDays"` // created database only
+	DeletionProtection  bool   `json:"deletionProtection"`
+	// MaxConnections is the connection limit of the database server available to this
+	// function. 0: derived from the instance size by the cloud section.
+	MaxConnections int `json:"maxConnections"`
+}
+
+// Creates reports whether the stack creates its database.
+func (d Database) Creates() bool { return d.Mode == "create" }
+
+// Secret is a config value that was a Pulumi secret. It never prints its value.
+type Secret struct {
+	value string
+	set   bool
+}
+
+// NewSecret wraps a value as a secret (tests and loaders).
+func NewSecret(v string) Secret { return Secret{value: v, set: true} }
+
+// IsSet reports whether the secret was configured.
+func (s Secret) IsSet() bool { return s.set }
+
+// String never reveals the value.
+func (s Secret) String() string {
+	if !s.set {
+		return "(not set)"
+	}
+	return "[secret]"
+}
+
+// GoString never reveals the value.
+func (s Secret) GoString() string { return s.String() }
+
+// MarshalJSON never reveals the value.
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// Output returns the value as a Pulumi secret output.
+func (s Secret) Output() pulumi.StringOutput {
+	return pulumi.ToSecret(pulumi.String(s.value)).(pulumi.StringOutput)
+}
+
+// Options locate the project and stack file. Zero values: the project root is found
+// by walking up from the working directory; the stack file is
+// <stackConfigDir>/Pulumi.<ctx.Stack()>.yaml.
+type Options struct {
+	Root      string
+	StackFile string
+}
+
+// Load reads and validates the stack config for the running program, before any
+// resource is declared. Values come from the engine (ctx), keys and plain-text
+// checks from the stack file.
+func Load(ctx *pulumi.Context, o Options) (*Config, error) {
+	root := o.Root
+	if root == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("load config: %w", err)
+		}
+		if root, err = FindRoot(wd); err != nil {
+			return nil, fmt.Errorf("load config: %w", err)
+		}
+	}
+	sf, err := ReadStack(root, ctx.Stack(), o.StackFile)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	src := sf.fileSource()
+	src.Values = map[string]string{}
+	keys := map[string]bool{}
+	for k := range src.FileKeys {
+		keys[k] = true
+	}
+	for name := range src.Declared {
+		keys[Namespace+":"+name] = true
+	}
+	for k := range keys {
+		if v, ok := ctx.GetConfig(k); ok {
+			src.Values[k] = v
+			if ctx.IsConfigSecret(k) {
+				src.Secret[k] = true
+			}
+		}
+	}
+	c, err := Decode(src)
+	if err != nil {
+		return nil, err
+	}
+	c.Project, c.Stack = ctx.Project(), ctx.Stack()
+	return c, nil
+}
+
+// FromStackFile reads and validates a stack file without a running program
+// (scripts and tests). Secure values stay opaque.
+func FromStackFile(root, stack, stackFile string) (*Config, error) {
+	sf, err := ReadStack(root, stack, stackFile)
+	if err != nil {
+		return nil, err
+	}
+	src, err := sf.Source()
+	if err != nil {
+		return nil, err
+	}
+	c, err := Decode(src)
+	if err != nil {
+		return nil, err
+	}
+	c.Project, c.Stack = string(sf.Project.Name), stack
+	return c, nil
+}
+
+// Decode turns engine-style config into a validated Config.
+func Decode(src Source) (*Config, error) {
+	v := NewProblems(src.File)
+	d := decoder{src: src, v: v}
+	d.checkKeys()
+
+	c := &Config{StackFile: src.File}
+	c.Cloud = Cloud(d.str("cloud", "", func(s string) string {
+		for _, cl := range Clouds {
+			if Cloud(s) == cl {
+				return ""
+			}
+		}
+		return "one of aws, gcp, azure"
+	}))
+	if c.Cloud == "" {
+		if _, set := d.raw("cloud"); !set {
+			v.Add("cloud", nil, "one of aws, gcp, azure (required)")
+		}
+		return nil, v.Err()
+	}
+	if _, bad := d.bad["cloud"]; bad {
+		return nil, v.Err()
+	}
+	c.Arch = d.str("arch", "", nil)
+	c.MemoryMB = d.integer("memoryMB", 0)
+	c.TimeoutSeconds = d.integer("timeoutSeconds", 30)
+	c.WarmInstances = d.integer("warmInstances", 0)
+	c.MaxInstances = d.integer("maxInstances", 10)
+	c.PoolSize = d.integer("poolSize", 0)
+	c.ColdStartWarnMs = d.integer("coldStartWarnMs", 2000)
+	c.LogRetentionDays = d.integer("logRetentionDays", 14)
+	c.QueryTimeoutMs = d.integer("queryTimeoutMs", 5000)
+	c.MaxRows = d.integer("maxRows", 1000)
+	c.LogLevel = d.str("logLevel", "info", oneOf("debug", "info", "warn", "error"))
+	c.DBSchemas = splitList(d.str("dbSchemas", "public", nil))
+	c.APIKeys = d.secret("apiKeys")
+	d.object("database", &c.Database)
+	d.object("aws", &c.AWS)
+	d.object("gcp", &c.GCP)
+	d.object("azure", &c.Azure)
+	if err := v.Err(); err != nil {
+		return nil, err // type errors first: defaults and ranges on garbage only add noise
+	}
+
+	c.applyDefaults()
+	c.validate(v, &d)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Config) applyDefaults() {
+	if c.Arch == "" {
+		c.Arch = SupportedArch[c.Cloud][0]
+	}
+	if c.PoolSize == 0 {
+		// One request per execution environment at a time on Lambda: a pool of 1 fits.
+		// The others serve concurrent requests per instance.
+		c.PoolSize = 4
+		if c.Cloud == CloudAWS {
+			c.PoolSize = 1
+		}
+	}
+	db := &c.Database
+	if db.Mode == "" {
+		db.Mode = "create"
+	}
+	if db.Name == "" {
+		db.Name = "connector"
+	}
+	if db.User == "" {
+		db.User = "connector"
+	}
+	if db.EngineVersion == "" {
+		db.EngineVersion = "16"
+	}
+	if db.StorageGB == 0 {
+		db.StorageGB = 20
+	}
+	if db.BackupRetentionDays == 0 {
+		db.BackupRetentionDays = 7
+	}
+	switch c.Cloud {
+	case CloudAWS:
+		c.AWS.applyDefaults(c)
+	case CloudGCP:
+		c.GCP.applyDefaults(c)
+	case CloudAzure:
+		c.Azure.applyDefaults(c)
+	}
+}
+
+func (c *Config) validate(v *Problems, d *decoder) {
+	if !contains(SupportedArch[c.Cloud], c.Arch) {
+		v.Addf("arch", c.Arch, "%s runs only %s", c.Cloud, strings.Join(SupportedArch[c.Cloud], ", "))
+	}
+	if c.MemoryMB < 0 {
+		v.Add("memoryMB", c.MemoryMB, "a positive number of MB")
+	}
+	if c.TimeoutSeconds < 1 {
+		v.Add("timeoutSeconds", c.TimeoutSeconds, "at least 1")
+	}
+	if c.WarmInstances < 0 {
+		v.Add("warmInstances", c.WarmInstances, "0 or more")
+	}
+	if c.MaxInstances < 1 {
+		v.Add("maxInstances", c.MaxInstances, "at least 1")
+	}
+	if c.WarmInstances > c.MaxInstances && c.MaxInstances >= 1 {
+		v.Addf("warmInstances", c.WarmInstances, "at most maxInstances (%d): warm instances count against the maximum", c.MaxInstances)
+	}
+	if c.PoolSize < 1 {
+		v.Add("poolSize", c.PoolSize, "at least 1")
+	}
+	if c.ColdStartWarnMs < 1 {
+		v.Add("coldStartWarnMs", c.ColdStartWarnMs, "at least 1 ms")
+	}
+	if c.LogRetentionDays < 1 {
+		v.Add("logRetentionDays", c.LogRetentionDays, "at least 1 day")
+	}
+	if c.QueryTimeoutMs < 1 || c.QueryTimeoutMs >= c.TimeoutSeconds*1000 {
+		v.Addf("queryTimeoutMs", c.QueryTimeoutMs, "1 to %d (below timeoutSeconds, so a slow query fails cleanly instead of the function timing out)", c.TimeoutSeconds*1000-1)
+	}
+	if c.MaxRows < 1 {
+		v.Add("maxRows", c.MaxRows, "at least 1")
+	}
+	if len(c.DBSchemas) == 0 {
+		v.Add("dbSchemas", "", "a comma-separated list of schema names, e.g. public")
+	}
+	for _, s := range c.DBSchemas {
+		if !isIdent(s) {
+			v.Add("dbSchemas", strings.Join(c.DBSchemas, ","), "comma-separated PostgreSQL identifiers (letters, digits, _)")
+			break
+		}
+	}
+	db := c.Database
+	if db.Mode != "create" && db.Mode != "existing" {
+		v.Add("database.mode", db.Mode, "create or existing")
+	}
+	if !isIdent(db.Name) {
+		v.Add("database.name", db.Name, "a PostgreSQL identifier (letters, digits, _)")
+	}
+	if !isIdent(db.User) {
+		v.Add("database.user", db.User, "a PostgreSQL identifier (letters, digits, _)")
+	}
+	if db.StorageGB < 20 || db.StorageGB > 65536 {
+		v.Add("database.storageGB", db.StorageGB, "20 to 65536")
+	}
+	if db.BackupRetentionDays < 1 || db.BackupRetentionDays > 35 {
+		v.Add("database.backupRetentionDays", db.BackupRetentionDays, "1 to 35 (backups stay on)")
+	}
+	if db.MaxConnections < 0 {
+		v.Add("database.maxConnections", db.MaxConnections, "0 (derive from the instance size) or a positive limit")
+	}
+	switch c.Cloud {
+	case CloudAWS:
+		c.AWS.validate(c, v)
+	case CloudGCP:
+		c.GCP.validate(c, v)
+	case CloudAzure:
+		c.Azure.validate(c, v)
+	}
+	// The connection budget: every instance may hold a full pool at once. A cloud
+	// section may have checked a tighter budget (a pooler's share) already.
+	if lim := c.Database.MaxConnections; lim > 0 && c.MaxInstances*c.PoolSize > lim && !v.has("maxInstances") {
+		v.Addf("maxInstances", c.MaxInstances,
+			"maxInstances × poolSize (%d × %d = %d) must fit the database's %d connections: lower maxInstances or poolSize, or raise database.maxConnections",
+			c.MaxInstances, c.PoolSize, c.MaxInstances*c.PoolSize, lim)
+	}
+}
+
+// decoder reads engine-style strings with type checks.
+type decoder struct {
+	src Source
+	v   *Problems
+	bad map[string]bool
+}
+
+func (d *decoder) raw(key string) (string, bool) {
+	s, ok := d.src.Values[Namespace+":"+key]
+	return s, ok
+}
+
+func (d *decoder) fail(key, value, allowed string) {
+	if d.bad == nil {
+		d.bad = map[string]bool{}
+	}
+	d.bad[key] = true
+	d.v.Add(key, value, allowed)
+}
+
+// checkKeys rejects unknown keys in the project namespace and plain-text secrets.
+func (d *decoder) checkKeys() {
+	var keys []string
+	for k := range d.src.FileKeys {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	declared := make([]string, 0, len(d.src.Declared))
+	for name := range d.src.Declared {
+		declared = append(declared, name)
+	}
+	sort.Strings(declared)
+	for _, k := range keys {
+		ns, name, _ := strings.Cut(k, ":")
+		if ns != Namespace {
+			continue // provider config such as aws:region belongs to the provider
+		}
+		if _, ok := d.src.Declared[name]; !ok {
+			allowed := "a key declared in Pulumi.yaml (" + strings.Join(declared, ", ") + ")"
+			if near := closest(name, declared); near != "" {
+				allowed = fmt.Sprintf("unknown key; did you mean %s:%s? Keys are declared in Pulumi.yaml", Namespace, near)
+			}
+			d.v.Add(name, d.src.Values[k], allowed)
+		}
+	}
+	for _, name := range declared {
+		if !d.src.Declared[name].Secret {
+			continue
+		}
+		k := Namespace + ":" + name
+		if d.src.PlainInFile[k] {
+			d.fail(name, "(plain text, not shown)", fmt.Sprintf(
+				"a secret: remove it from the stack file and run `pulumi config set --secret %s <value> -s %s`", name, stackOf(d.src.File)))
+		} else if _, set := d.src.Values[k]; set && !d.src.Secret[k] {
+			d.fail(name, "(plain text, not shown)", "a secret: set it with `pulumi config set --secret` or a secret store")
+		}
+	}
+}
+
+func (d *decoder) str(key, def string, check func(string) string) string {
+	s, ok := d.raw(key)
+	if !ok {
+		return def
+	}
+	if check != nil {
+		if allowed := check(s); allowed != "" {
+			d.fail(key, s, allowed)
+			return ""
+		}
+	}
+	return s
+}
+
+func (d *decoder) integer(key string, def int) int {
+	s, ok := d.raw(key)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		d.fail(key, s, "an integer")
+		return def
+	}
+	return n
+}
+
+func (d *decoder) secret(key string) Secret {
+	s, ok := d.raw(key)
+	if !ok || d.bad[key] {
+		return Secret{}
+	}
+	return NewSecret(s)
+}
+
+// object decodes a JSON object strictly into out (a pointer to a struct): unknown
+// fields and wrong types are problems naming the key path, e.g. azure.plann.
+func (d *decoder) object(key string, out any) {
+	s, ok := d.raw(key)
+	if !ok {
+		return
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(s), &fields); err != nil {
+		d.fail(key, s, "an object (a YAML mapping of settings)")
+		return
+	}
+	rv := reflect.ValueOf(out).Elem()
+	known := jsonFields(rv.Type())
+	names := make([]string, 0, len(fields))
+	for f := range fields {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	knownNames := make([]string, 0, len(known))
+	for n := range known {
+		knownNames = append(knownNames, n)
+	}
+	sort.Strings(knownNames)
+	for _, f := range names {
+		idx, ok := known[f]
+		if !ok {
+			allowed := "unknown setting; allowed: " + strings.Join(knownNames, ", ")
+			if len(knownNames) == 0 {
+				allowed = "unknown setting: this section has no settings yet"
+			}
+			if near := closest(f, knownNames); near != "" {
+				allowed = fmt.Sprintf("unknown setting; did you mean %s.%s?", key, near)
+			}
+			d.fail(key+"."+f, string(fields[f]), allowed)
+			continue
+		}
+		fv := rv.Field(idx)
+		dec := json.NewDecoder(bytes.NewReader(fields[f]))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(fv.Addr().Interface()); err != nil {
+			d.fail(key+"."+f, string(fields[f]), "a "+typeWord(fv.Type()))
+		}
+	}
+}
+
+func jsonFields(t reflect.Type) map[string]int {
+	m := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" || !f.IsExported() {
+			continue
+		}
+		m[name] = i
+	}
+	return m
+}
+
+func typeWord(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "integer"
+	case reflect.Bool:
+		return "boolean (true or false)"
+	case reflect.String:
+		return "string"
+	case reflect.Slice:
+		return "list of " + typeWord(t.Elem()) + "s"
+	case reflect.Struct, reflect.Map:
+		return "mapping"
+	}
+	return t.String()
+}
+
+func oneOf(allowed ...string) func(string) string {
+	return func(s string) string {
+		if contains(allowed, s) {
+			return ""
+		}
+		return "one of " + strings.Join(allowed, ", ")
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func isIdent(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// closest returns the candidate within edit distance 2 of s (case-insensitive), if any.
+func closest(s string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func stackOf(file string) string {
+	base := file[strings.LastIndex(file, "/")+1:]
+	return strings.TrimSuffix(strings.TrimPrefix(base, "Pulumi."), ".yaml")
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
