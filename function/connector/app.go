@@ -1,0 +1,122 @@
+package connector
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// app is everything built on first use: configuration, key digests and the
+// pool. It is immutable once published.
+type app struct {
+	cfg     Config
+	keys    [][sha256.Size]byte
+	pool    *pgxpool.Pool
+	schemas schemaCache
+}
+
+// Connection tuning. Idle connections are closed before the shortest idle
+// cut-off in front of the database (AWS NAT gateways drop idle flows at
+// 350 s; RDS Proxy and PgBouncer allow longer), so the pool never hands out
+// a connection a middlebox has silently dropped.
+const (
+	maxConnIdleTime = 4 * time.Minute
+	maxConnLifetime = 30 * time.Minute
+	// A connection idle for longer than this is pinged before use: after a
+	// Lambda environment thaws, its sockets may be dead.
+	pingAfterIdle  = time.Second
+	pingTimeout    = time.Second
+	connectTimeout = 5 * time.Second
+)
+
+func buildApp(ctx context.Context, opts *Options) (*app, error) {
+	cfg, err := LoadConfig(opts.Getenv, opts.DefaultPoolSize)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		// pgx's message may echo the URL, password included: keep it out.
+		return nil, fmt.Errorf("parse DATABASE_URL: invalid connection string")
+	}
+	if cfg.DatabasePassword != "" {
+		pcfg.ConnConfig.Password = cfg.DatabasePassword
+	}
+	pcfg.MaxConns = cfg.PoolSize
+	pcfg.MinConns = 0
+	pcfg.MaxConnIdleTime = maxConnIdleTime
+	pcfg.MaxConnLifetime = maxConnLifetime
+	pcfg.MaxConnLifetimeJitter = maxConnLifetime / 10
+	pcfg.PingTimeout = pingTimeout
+	pcfg.ShouldPing = func(_ context.Context, p pgxpool.ShouldPingParams) bool {
+		return p.IdleDuration > pingAfterIdle
+	}
+	if pcfg.ConnConfig.ConnectTimeout == 0 || pcfg.ConnConfig.ConnectTimeout > connectTimeout {
+		pcfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
+	// No named prepared statements and no statement cache: safe behind
+	// transaction-mode poolers. Describe+Exec also makes the server infer
+	// parameter types, so "$1" compares with any column type.
+	pcfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeDescribeExec
+	pcfg.ConnConfig.StatementCacheCapacity = 0
+	pcfg.ConnConfig.DescriptionCacheCapacity = 0
+	if pcfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		pcfg.ConnConfig.RuntimeParams["application_name"] = "ai-agent-connector"
+	}
+	if opts.ConfigurePool != nil {
+		if err := opts.ConfigurePool(ctx, pcfg); err != nil {
+			return nil, fmt.Errorf("configure pool for %s: %w", opts.Platform, err)
+		}
+	}
+	// NewWithConfig does not connect: the first query opens the first
+	// connection, so building the app costs no round trip.
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("create pool: %w", err)
+	}
+	a := &app{cfg: cfg, pool: pool}
+	for _, k := range cfg.APIKeys {
+		a.keys = append(a.keys, sha256.Sum256([]byte(k)))
+	}
+	return a, nil
+}
+
+// lazyApp builds the app once, on first use. Concurrent first callers wait
+// for the one build; a failed build is not kept, so the next call retries.
+type lazyApp struct {
+	mu    sync.Mutex
+	cur   atomic.Pointer[app]
+	build func(context.Context) (*app, error)
+}
+
+// get returns the app and, when this call built it, how long that took.
+func (l *lazyApp) get(ctx context.Context) (*app, time.Duration, error) {
+	if a := l.cur.Load(); a != nil {
+		return a, 0, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if a := l.cur.Load(); a != nil {
+		return a, 0, nil
+	}
+	start := time.Now()
+	a, err := l.build(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	l.cur.Store(a)
+	return a, time.Since(start), nil
+}
+
+// close releases the pool, if one was built.
+func (l *lazyApp) close() {
+	if a := l.cur.Swap(nil); a != nil {
+		a.pool.Close()
+	}
+}

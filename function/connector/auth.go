@@ -1,0 +1,39 @@
+package connector
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+)
+
+// authorized builds the app if needed and checks the bearer key. It returns
+// nil after writing the error response.
+func (h *Handler) authorized(w http.ResponseWriter, r *http.Request) *app {
+	a := h.getApp(w, r)
+	if a == nil {
+		return nil
+	}
+	scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
+		writeError(w, r, errorf(http.StatusUnauthorized, "unauthorized", "missing API key: send Authorization: Bearer <key>"))
+		return nil
+	}
+	if !a.validKey(strings.TrimSpace(key)) {
+		writeError(w, r, errorf(http.StatusUnauthorized, "unauthorized", "invalid API key"))
+		return nil
+	}
+	return a
+}
+
+// validKey compares digests so every comparison takes the same time
+// whatever the key's length, and checks every configured key so the time
+// does not tell which one matched.
+func (a *app) validKey(key string) bool {
+	d := sha256.Sum256([]byte(key))
+	match := 0
+	for i := range a.keys {
+		match |= subtle.ConstantTimeCompare(d[:], a.keys[i][:])
+	}
+	return match == 1
+}

@@ -1,0 +1,49 @@
+// Package connector is the function's core: one http.Handler that gives AI
+// agents read-only access to PostgreSQL.
+//
+// Every platform entrypoint (cmd/local, cmd/lambda, cmd/azure and the Cloud
+// Functions package at the module root) builds the same handler with
+// NewHandler and differs only in Options: how it dials and authenticates to
+// the database, and its default pool size.
+//
+// # Cold start
+//
+// Nothing is done at package init or in NewHandler beyond allocating the
+// router. GET /health answers without reading configuration or touching the
+// database. The app (configuration, API keys and the pgx pool) is built on the
+// first request that needs it, exactly once even when several first requests
+// arrive together; a failed build is not cached, so the next request retries.
+// pgxpool connects lazily, so building the pool costs no network round trip:
+// the first connection is opened by the first query and reported as its
+// db-acquire time.
+//
+// # Safety
+//
+// A query is screened by package sqlguard, then run as exactly one statement
+// (the extended protocol refuses several) in a READ ONLY transaction with
+// statement_timeout set on the server, wrapped in a subquery with a LIMIT so
+// the server never sends more rows than the cap, and with the response bytes
+// bounded. Screening is defence in depth: the READ ONLY transaction and the
+// database role are what hold.
+//
+// # Poolers
+//
+// Statements run in QueryExecModeDescribeExec with no statement cache: no
+// named prepared statement outlives its transaction, so transaction-mode
+// poolers (PgBouncer, RDS Proxy, Azure's built-in PgBouncer) can move the
+// session between server connections safely.
+//
+// # Environment
+//
+//	DATABASE_URL       postgres URL or DSN (required)
+//	DATABASE_PASSWORD  password, when not in DATABASE_URL (Azure: Key Vault reference)
+//	API_KEYS           comma-separated bearer keys (required; several allow rotation)
+//	DB_SCHEMAS         schemas the agent may see (default "public")
+//	POOL_SIZE          max pool connections (default: Options.DefaultPoolSize)
+//	QUERY_TIMEOUT_MS   per-query budget, enforced on the server (default 5000)
+//	ACQUIRE_TIMEOUT_MS wait for a free pool connection before 503 (default 2000)
+//	MAX_ROWS           row cap per query (default 1000)
+//	MAX_RESULT_BYTES   response size cap (default 4 MiB)
+//	COLD_START_WARN_MS warn when app init is slower (default 2000)
+//	LOG_LEVEL          debug, info, warn or error (default info)
+package connector

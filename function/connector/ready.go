@@ -1,0 +1,58 @@
+package connector
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+type poolStats struct {
+	Max          int32 `json:"max"`
+	Total        int32 `json:"total"`
+	Idle         int32 `json:"idle"`
+	Acquired     int32 `json:"acquired"`
+	NewConns     int64 `json:"new_conns"`
+	AcquireCount int64 `json:"acquire_count"`
+}
+
+type instanceStats struct {
+	Platform     string    `json:"platform"`
+	ProcessStart time.Time `json:"process_start"`
+	UptimeMS     float64   `json:"uptime_ms"`
+	InitMS       float64   `json:"init_ms"`
+	Requests     int64     `json:"requests"`
+	ColdStart    bool      `json:"cold_start"`
+}
+
+// ready initializes the app if needed and pings the database through the
+// pool: 200 with pool and instance figures, 503 when the database is down.
+func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
+	a := h.getApp(w, r)
+	if a == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.AcquireTimeout)
+	defer cancel()
+	start := time.Now()
+	err := a.pool.Ping(ctx)
+	timingsFrom(r.Context()).acquire = time.Since(start)
+	if err != nil {
+		h.log.Warn("ready: ping failed", "err", err.Error())
+		writeError(w, r, unavailable("database_unavailable", "the database is unreachable"))
+		return
+	}
+	s := a.pool.Stat()
+	n := h.requests.Load()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"status": "ready",
+		"pool": poolStats{
+			Max: s.MaxConns(), Total: s.TotalConns(), Idle: s.IdleConns(), Acquired: s.AcquiredConns(),
+			NewConns: s.NewConnsCount(), AcquireCount: s.AcquireCount(),
+		},
+		"instance": instanceStats{
+			Platform: h.opts.Platform, ProcessStart: processStart.UTC(),
+			UptimeMS: ms(time.Since(processStart)), InitMS: ms(time.Duration(h.initNS.Load())),
+			Requests: n, ColdStart: n == 1,
+		},
+	})
+}

@@ -1,0 +1,117 @@
+package connector
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// schemaTTL bounds how stale /v1/schema may be: long enough that an agent's
+// burst of calls costs one catalog query, short enough to see new tables.
+const schemaTTL = time.Minute
+
+type schemaCache struct {
+	mu      sync.Mutex
+	body    []byte
+	expires time.Time
+}
+
+type schemaColumn struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Nullable bool   `json:"nullable"`
+}
+
+type schemaTable struct {
+	Schema  string         `json:"schema"`
+	Name    string         `json:"name"`
+	Kind    string         `json:"kind"`
+	Columns []schemaColumn `json:"columns"`
+}
+
+// information_schema shows only the columns the connecting role has some
+// privilege on, so the answer is what the agent may query.
+const schemaSQL = `SELECT c.table_schema, c.table_name, t.table_type, c.column_name, c.data_type, c.is_nullable = 'YES'
+FROM information_schema.columns c
+JOIN information_schema.tables t USING (table_catalog, table_schema, table_name)
+WHERE c.table_schema = ANY($1)
+ORDER BY c.table_schema, c.table_name, c.ordinal_position`
+
+func (h *Handler) schema(w http.ResponseWriter, r *http.Request, a *app) {
+	a.schemas.mu.Lock()
+	defer a.schemas.mu.Unlock()
+	if a.schemas.body != nil && time.Now().Before(a.schemas.expires) {
+		writeRaw(w, http.StatusOK, a.schemas.body)
+		return
+	}
+	tables, err := h.loadSchema(r.Context(), a)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	body, jerr := json.Marshal(map[string]any{"schemas": a.cfg.Schemas, "tables": tables})
+	if jerr != nil {
+		writeError(w, r, errorf(http.StatusInternalServerError, "internal", "cannot encode the schema"))
+		return
+	}
+	a.schemas.body, a.schemas.expires = body, time.Now().Add(schemaTTL)
+	writeRaw(w, http.StatusOK, body)
+}
+
+func (h *Handler) loadSchema(ctx context.Context, a *app) ([]schemaTable, *apiError) {
+	t := timingsFrom(ctx)
+	actx, cancel := context.WithTimeout(ctx, a.cfg.AcquireTimeout)
+	defer cancel()
+	start := time.Now()
+	conn, err := a.pool.Acquire(actx)
+	t.acquire = time.Since(start)
+	if err != nil {
+		return nil, acquireError(err)
+	}
+	defer conn.Release()
+	qctx, qcancel := context.WithTimeout(ctx, a.cfg.QueryTimeout+time.Second)
+	defer qcancel()
+	start = time.Now()
+	defer func() { t.query = time.Since(start) }()
+	var tables []schemaTable
+	err = pgx.BeginTxFunc(qctx, conn, pgx.TxOptions{BeginQuery: beginQuery(a.cfg.QueryTimeout)}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(qctx, schemaSQL, a.cfg.Schemas)
+		if err != nil {
+			return err
+		}
+		var schema, table, kind, col, typ string
+		var nullable bool
+		_, err = pgx.ForEachRow(rows, []any{&schema, &table, &kind, &col, &typ, &nullable}, func() error {
+			if n := len(tables); n == 0 || tables[n-1].Schema != schema || tables[n-1].Name != table {
+				tables = append(tables, schemaTable{Schema: schema, Name: table, Kind: kindName(kind)})
+			}
+			last := &tables[len(tables)-1]
+			last.Columns = append(last.Columns, schemaColumn{Name: col, Type: typ, Nullable: nullable})
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, dbError(err, a.cfg.QueryTimeout.Milliseconds())
+	}
+	if tables == nil {
+		tables = []schemaTable{}
+	}
+	return tables, nil
+}
+
+func kindName(tableType string) string {
+	switch tableType {
+	case "BASE TABLE":
+		return "table"
+	case "VIEW":
+		return "view"
+	case "FOREIGN":
+		return "foreign table"
+	}
+	return tableType
+}
