@@ -59,6 +59,9 @@ var AzurePlans = []string{AzurePlanFlex, AzurePlanPremium, AzurePlanDedicated}
 // FlexMemoryMB are the Flex Consumption instance memory sizes.
 var FlexMemoryMB = []int{512, 2048, 4096}
 
+// AzureStorageGB are the storage sizes a Flexible Server (premium SSD) accepts.
+var AzureStorageGB = []int{32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768}
+
 // Flex Consumption and Functions limits.
 const (
 	FlexMaxInstances    = 1000
@@ -298,6 +301,9 @@ func (a *Azure) validateDatabase(c *Config, v *Problems) {
 		}
 		if major, err := strconv.Atoi(db.EngineVersion); err != nil || major < 13 || major > 17 {
 			v.Add("database.engineVersion", db.EngineVersion, "a Flexible Server PostgreSQL major version: 13 to 17")
+		}
+		if !slices.Contains(AzureStorageGB, db.StorageGB) {
+			v.Addf("database.storageGB", db.StorageGB, "one of the Flexible Server storage sizes: %s", joinInts(AzureStorageGB))
 		}
 		if !cidr16.MatchString(a.VnetCidr) || !strings.HasSuffix(a.VnetCidr, "/16") {
 			v.Add("azure.vnetCidr", a.VnetCidr, "an IPv4 /16 such as 10.50.0.0/16 (the stack carves a function subnet and a delegated database subnet from it)")
