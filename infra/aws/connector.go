@@ -1,0 +1,93 @@
+// Package aws declares the connector on AWS as one ComponentResource: a Lambda
+// function (provided.al2023, arm64 by default) behind a Function URL on an alias, with
+// provisioned concurrency, reaching PostgreSQL on RDS through RDS Proxy with IAM auth
+// and TLS, in private subnets. It takes the validated config and the built artifact only.
+package aws
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ai-agent-connector/ai-agent-connector/infra/build"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
+)
+
+// Type is the component's type token.
+const Type = "ai-agent-connector:aws:Connector"
+
+// AliasName is the Lambda alias that carries provisioned concurrency and the Function URL.
+const AliasName = "live"
+
+// PostgresPort is the port of the proxy and the database.
+const PostgresPort = 5432
+
+// Connector is the deployed connector on AWS.
+type Connector struct {
+	pulumi.ResourceState
+
+	Url              pulumi.StringOutput // Function URL of the alias
+	AliasArn         pulumi.StringOutput
+	FunctionName     pulumi.StringOutput
+	ProxyEndpoint    pulumi.StringOutput
+	LogGroupName     pulumi.StringOutput
+	ColdStartCommand pulumi.StringOutput // measures this stack's cold start
+}
+
+// New declares the connector. cfg must come from config.Load (validated); art from build.Build
+// for the lambda platform and cfg.Arch.
+func New(ctx *pulumi.Context, name string, cfg *config.Config, art build.Artifact, opts ...pulumi.ResourceOption) (*Connector, error) {
+	if cfg == nil || cfg.Cloud != config.CloudAWS {
+		return nil, fmt.Errorf("aws connector %s: config is not for cloud aws", name)
+	}
+	if art.Target.Platform != build.Lambda || art.Target.Arch != cfg.Arch {
+		return nil, fmt.Errorf("aws connector %s: artifact %s does not match lambda/%s", name, art.Target, cfg.Arch)
+	}
+	c := &Connector{}
+	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
+		return nil, fmt.Errorf("register %s: %w", name, err)
+	}
+	parent := pulumi.Parent(c)
+
+	net, err := newNetwork(ctx, name, cfg, parent)
+	if err != nil {
+		return nil, err
+	}
+	db, err := newDatabase(ctx, name, cfg, net, parent)
+	if err != nil {
+		return nil, err
+	}
+	fn, err := newFunction(ctx, name, cfg, art, net, db, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	c.Url = fn.url
+	c.AliasArn = fn.aliasArn
+	c.FunctionName = fn.name
+	c.ProxyEndpoint = db.proxyEndpoint
+	c.LogGroupName = fn.logGroupName
+	c.ColdStartCommand = pulumi.String(ColdStartCommand(ctx.Stack())).ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"url":              c.Url,
+		"aliasArn":         c.AliasArn,
+		"functionName":     c.FunctionName,
+		"proxyEndpoint":    c.ProxyEndpoint,
+		"logGroupName":     c.LogGroupName,
+		"coldStartCommand": c.ColdStartCommand,
+	}); err != nil {
+		return nil, fmt.Errorf("register outputs of %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// ColdStartCommand is the command that measures the cold start of a deployed stack.
+func ColdStartCommand(stack string) string {
+	return "go run ./scripts/coldstart --stack " + stack
+}
+
+// physicalName is the name of resources whose names other resources must know in
+// advance (the function and its log group): project-stack, unique per account and region.
+func physicalName(ctx *pulumi.Context) string {
+	return fmt.Sprintf("%s-%s", ctx.Project(), ctx.Stack())
+}

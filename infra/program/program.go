@@ -1,0 +1,79 @@
+// Package program is the Pulumi program: load the stack config (validated once,
+// before any resource), build the function artifact, declare the chosen cloud's
+// component and export its outputs. The root main.go runs Run; tests and
+// scripts/preview run the same Program under mocks.
+package program
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ai-agent-connector/ai-agent-connector/infra/build"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
+)
+
+// Run is the program as `pulumi up` runs it (project root = working directory or above).
+func Run(ctx *pulumi.Context) error { return Program{}.Run(ctx) }
+
+// Program is the program with its file locations made explicit for tests and scripts.
+type Program struct {
+	Root      string // project root (Pulumi.yaml, function/); "" = search upwards from the working directory
+	StackFile string // "" = <stackConfigDir>/Pulumi.<stack>.yaml
+	OutDir    string // artifact directory; "" = the build package's cache directory
+
+	// Exports, when not nil, receives every stack output too (tests read them here:
+	// the mock monitor does not hand stack outputs back).
+	Exports map[string]pulumi.Output
+}
+
+// Run loads config, builds the artifact and declares the chosen cloud's component.
+func (p Program) Run(ctx *pulumi.Context) error {
+	cfg, err := config.Load(ctx, config.Options{Root: p.Root, StackFile: p.StackFile})
+	if err != nil {
+		return err
+	}
+	art, err := build.Build(ctx.Context(), build.Target{Platform: Platform(cfg.Cloud), Arch: cfg.Arch},
+		build.Options{RepoRoot: p.Root, OutDir: p.OutDir})
+	if err != nil {
+		return fmt.Errorf("build function for %s: %w", cfg.StackFile, err)
+	}
+	name := ctx.Project() // one connector per stack
+
+	var outs map[string]pulumi.Output
+	switch cfg.Cloud {
+	case config.CloudAWS:
+		outs, err = deployAWS(ctx, name, cfg, art)
+	case config.CloudGCP:
+		outs, err = nil, fmt.Errorf("%s: cloud gcp: component not written yet", cfg.StackFile) // GCP/Azure engineer
+	case config.CloudAzure:
+		outs, err = nil, fmt.Errorf("%s: cloud azure: component not written yet", cfg.StackFile) // GCP/Azure engineer
+	default:
+		err = fmt.Errorf("%s: cloud %q has no component", cfg.StackFile, cfg.Cloud)
+	}
+	if err != nil {
+		return err
+	}
+	outs["cloud"] = pulumi.String(string(cfg.Cloud)).ToStringOutput()
+	outs["artifactSha256"] = pulumi.String(art.SHA256).ToStringOutput()
+	for k, v := range outs {
+		ctx.Export(k, v)
+		if p.Exports != nil {
+			p.Exports[k] = v
+		}
+	}
+	return nil
+}
+
+// Platform is the build platform of a cloud.
+func Platform(c config.Cloud) string {
+	switch c {
+	case config.CloudAWS:
+		return build.Lambda
+	case config.CloudGCP:
+		return build.GCP
+	case config.CloudAzure:
+		return build.Azure
+	}
+	return string(c)
+}
