@@ -491,4 +491,3 @@ func TestDeadConnectionAfterIdle(t *testing.T) {
 		t.Errorf("after the server dropped the idle connection: %d %s", r.status, r.body)
 	}
 }
-
