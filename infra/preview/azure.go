@@ -1,0 +1,4 @@
+package preview
+
+// Azure outputs for the mocks. Placeholder: filled in by the GCP/Azure engineer, e.g.
+//   func init() { providers["azure-native"] = azureOutputs }
