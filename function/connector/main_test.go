@@ -73,7 +73,7 @@ func (l *logBuffer) lines(t *testing.T) []map[string]any {
 }
 
 // newTestHandler builds a handler whose environment is env over defaults.
-func newTestHandler(t *testing.T, url string, env map[string]string) (*Handler, *logBuffer) {
+func newTestHandler(t testing.TB, url string, env map[string]string) (*Handler, *logBuffer) {
 	t.Helper()
 	vars := map[string]string{"DATABASE_URL": url, "API_KEYS": testKey}
 	for k, v := range env {

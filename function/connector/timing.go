@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"time"
 )
@@ -24,7 +25,8 @@ func timingsFrom(ctx context.Context) *timings {
 	return &timings{}
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+// ms is d in milliseconds, to the microsecond.
+func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 
 // recorder captures the status and sets Server-Timing just before the
 // header is written, when every figure of the request is known.
