@@ -1,0 +1,53 @@
+# ai-agent-connector: every command a user or CI needs.
+# Go 1.26; the function (function/) and the Pulumi program (root) are two modules.
+
+GO      ?= go
+STACK   ?= aws-dev
+FUZZTIME ?= 10s
+
+.PHONY: local test test-function test-infra vet fuzz bench build preview coldstart inittrace reliability clean
+
+## local: run the Lambda artifact under the real Lambda Runtime Interface Emulator, on
+## localhost:8080, against DATABASE_URL or a throwaway PostgreSQL. Ctrl-C stops all.
+local:
+	$(GO) run ./scripts/local
+
+## test: everything CI runs (starts its own PostgreSQL and PgBouncer on loopback).
+test: vet test-function test-infra fuzz
+
+vet:
+	cd function && $(GO) vet ./...
+	$(GO) vet ./...
+
+test-function:
+	cd function && $(GO) test -count=1 ./...
+
+test-infra:
+	$(GO) test -count=1 ./...
+
+## fuzz: a short, bounded fuzz run of the statement screener and the request decoder.
+fuzz:
+	cd function && $(GO) test -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME) ./sqlguard
+
+## bench: warm query, pool acquire and cold first-query latency, direct and via PgBouncer.
+bench:
+	cd function && $(GO) test -run '^$$' -bench . -benchtime 2000x ./connector
+
+## build: the three platform artifacts (deterministic zips) into dist/.
+build:
+	$(GO) run ./scripts/build -out dist
+
+## preview: offline plan and policy checks of a stack (STACK=aws-dev by default).
+preview:
+	$(GO) run ./scripts/preview --stack $(STACK)
+
+## coldstart: measure cold starts under the local Lambda emulator vs a hello world.
+coldstart:
+	$(GO) run ./scripts/coldstart
+
+## inittrace: what each package's init costs in the built Lambda artifact.
+inittrace:
+	$(GO) run ./scripts/inittrace
+
+clean:
+	rm -rf dist
