@@ -132,6 +132,9 @@ type Options struct {
 func Load(ctx *pulumi.Context, o Options) (*Config, error) {
 	root := o.Root
 	if root == "" {
+		root = ctx.RootDirectory() // set by the engine (PULUMI_ROOT_DIRECTORY)
+	}
+	if root == "" {
 		wd, err := os.Getwd()
 		if err != nil {
 			return nil, fmt.Errorf("load config: %w", err)
@@ -420,6 +423,15 @@ func (d *decoder) checkKeys() {
 	}
 }
 
+// failRaw records a problem whose value is shown as written (JSON of an object field).
+func (d *decoder) failRaw(key, value, allowed string) {
+	if d.bad == nil {
+		d.bad = map[string]bool{}
+	}
+	d.bad[key] = true
+	d.v.Add(key, raw(value), allowed)
+}
+
 func (d *decoder) str(key, def string, check func(string) string) string {
 	s, ok := d.raw(key)
 	if !ok {
@@ -489,14 +501,14 @@ func (d *decoder) object(key string, out any) {
 			if near := closest(f, knownNames); near != "" {
 				allowed = fmt.Sprintf("unknown setting; did you mean %s.%s?", key, near)
 			}
-			d.fail(key+"."+f, string(fields[f]), allowed)
+			d.failRaw(key+"."+f, string(fields[f]), allowed)
 			continue
 		}
 		fv := rv.Field(idx)
 		dec := json.NewDecoder(bytes.NewReader(fields[f]))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(fv.Addr().Interface()); err != nil {
-			d.fail(key+"."+f, string(fields[f]), "a "+typeWord(fv.Type()))
+			d.failRaw(key+"."+f, string(fields[f]), typeWord(fv.Type()))
 		}
 	}
 }
@@ -517,17 +529,17 @@ func jsonFields(t reflect.Type) map[string]int {
 func typeWord(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.Int, reflect.Int64, reflect.Int32:
-		return "integer"
+		return "an integer"
 	case reflect.Bool:
-		return "boolean (true or false)"
+		return "a boolean (true or false)"
 	case reflect.String:
-		return "string"
+		return "a string"
 	case reflect.Slice:
-		return "list of " + typeWord(t.Elem()) + "s"
+		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(typeWord(t.Elem()), "an "), "a ") + "s"
 	case reflect.Struct, reflect.Map:
-		return "mapping"
+		return "a mapping"
 	}
-	return t.String()
+	return "a " + t.String()
 }
 
 func oneOf(allowed ...string) func(string) string {

@@ -94,6 +94,9 @@ func (e *InvalidError) Error() string {
 
 func (e *InvalidError) Unwrap() error { return e.err }
 
+// raw is a value shown exactly as written (e.g. the JSON of an object field).
+type raw string
+
 func show(value any) string {
 	switch v := value.(type) {
 	case nil:
@@ -105,6 +108,8 @@ func show(value any) string {
 		return fmt.Sprintf("%q", v)
 	case Secret:
 		return v.String()
+	case raw:
+		return string(v)
 	default:
 		return fmt.Sprintf("%v", v)
 	}
