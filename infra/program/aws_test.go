@@ -1,0 +1,203 @@
+package program_test
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/ai-agent-connector/ai-agent-connector/infra/aws"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/policy"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/preview"
+)
+
+func init() { cloudAssertions[config.CloudAWS] = assertAWS }
+
+// assertAWS checks an AWS plan against the config it came from.
+func assertAWS(t *testing.T, cfg *config.Config, plan *preview.Plan) {
+	only(t, plan, aws.Type)
+
+	fn := only(t, plan, "aws:lambda/function:Function")
+	eq(t, "runtime", fn.String("runtime"), "provided.al2023")
+	eq(t, "handler", fn.String("handler"), "bootstrap")
+	archs, _ := fn.Get("architectures")
+	eq(t, "architectures", strings.Join(strs(archs), ","), cfg.LambdaArch())
+	eq(t, "memorySize", fn.Number("memorySize"), float64(cfg.MemoryMB))
+	eq(t, "timeout", fn.Number("timeout"), float64(cfg.TimeoutSeconds))
+	eq(t, "reservedConcurrentExecutions", fn.Number("reservedConcurrentExecutions"), float64(cfg.MaxInstances))
+	eq(t, "publish", fn.Bool("publish"), true)
+	eq(t, "tracingConfig.mode", fn.String("tracingConfig.mode"), "Active")
+	eq(t, "loggingConfig.logFormat", fn.String("loggingConfig.logFormat"), "JSON")
+	// The reproducible artifact hash is what Lambda compares: base64 of the zip's sha256.
+	sum, err := hex.DecodeString(plan.Outputs["artifactSha256"].(string))
+	if err != nil || len(sum) != 32 {
+		t.Fatalf("artifactSha256 output %v", plan.Outputs["artifactSha256"])
+	}
+	eq(t, "sourceCodeHash", fn.String("sourceCodeHash"), base64.StdEncoding.EncodeToString(sum))
+	subnets, _ := fn.Get("vpcConfig.subnetIds")
+	if len(strs(subnets)) < 2 {
+		t.Errorf("vpcConfig.subnetIds = %v, want two private subnets", subnets)
+	}
+
+	// Environment per the function's contract.
+	url := fn.String("environment.variables.DATABASE_URL")
+	proxy, _ := plan.Outputs["proxyEndpoint"].(string)
+	if proxy == "" || !strings.Contains(url, "@"+proxy+":5432/"+cfg.Database.Name) || !strings.Contains(url, "sslmode=verify-full") {
+		t.Errorf("DATABASE_URL = %q, want the proxy %q, database %s, sslmode=verify-full", url, proxy, cfg.Database.Name)
+	}
+	if !strings.HasPrefix(url, "postgres://"+cfg.Database.User+"@") {
+		t.Errorf("DATABASE_URL = %q, want user %s and no password", url, cfg.Database.User)
+	}
+	eq(t, "DB_IAM_AUTH", fn.String("environment.variables.DB_IAM_AUTH"), "true")
+	eq(t, "POOL_SIZE", fn.String("environment.variables.POOL_SIZE"), itoa(cfg.PoolSize))
+	eq(t, "COLD_START_WARN_MS", fn.String("environment.variables.COLD_START_WARN_MS"), itoa(cfg.ColdStartWarnMs))
+	eq(t, "DB_SCHEMAS", fn.String("environment.variables.DB_SCHEMAS"), strings.Join(cfg.DBSchemas, ","))
+	if k, set := fn.Get("environment.variables.API_KEYS"); set != cfg.APIKeys.IsSet() || (set && k != policy.Secret) {
+		t.Errorf("API_KEYS = %v, want [secret] exactly when apiKeys is set (%v)", k, cfg.APIKeys.IsSet())
+	}
+
+	alias := only(t, plan, "aws:lambda/alias:Alias")
+	eq(t, "alias name", alias.String("name"), aws.AliasName)
+	eq(t, "alias version", alias.String("functionVersion"), "1")
+
+	warm := policy.OfType(plan.Resources, "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig")
+	if cfg.WarmInstances == 0 {
+		if len(warm) != 0 {
+			t.Errorf("warmInstances 0 but %d provisioned concurrency configs", len(warm))
+		}
+	} else {
+		if len(warm) != 1 {
+			t.Fatalf("warmInstances %d but %d provisioned concurrency configs", cfg.WarmInstances, len(warm))
+		}
+		eq(t, "provisioned concurrency", warm[0].Number("provisionedConcurrentExecutions"), float64(cfg.WarmInstances))
+		eq(t, "provisioned qualifier", warm[0].String("qualifier"), aws.AliasName)
+	}
+
+	furl := only(t, plan, "aws:lambda/functionUrl:FunctionUrl")
+	eq(t, "url qualifier", furl.String("qualifier"), aws.AliasName)
+	eq(t, "url invokeMode", furl.String("invokeMode"), "RESPONSE_STREAM")
+	eq(t, "url auth", furl.String("authorizationType"), cfg.AWS.FunctionURLAuth)
+	public := policy.OfType(plan.Resources, "aws:lambda/permission:Permission")
+	eq(t, "public url permissions", len(public), map[bool]int{true: 1, false: 0}[cfg.AWS.FunctionURLAuth == "NONE"])
+
+	lg := only(t, plan, "aws:cloudwatch/logGroup:LogGroup")
+	eq(t, "retentionInDays", lg.Number("retentionInDays"), float64(cfg.LogRetentionDays))
+	eq(t, "function log group", fn.String("loggingConfig.logGroup"), lg.String("name"))
+	alarm := only(t, plan, "aws:cloudwatch/metricAlarm:MetricAlarm")
+	eq(t, "alarm threshold", alarm.Number("threshold"), float64(cfg.ColdStartWarnMs))
+	filter := only(t, plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter")
+	eq(t, "filter metric", filter.String("metricTransformation.name"), alarm.String("metricName"))
+
+	px := only(t, plan, "aws:rds/proxy:Proxy")
+	eq(t, "requireTls", px.Bool("requireTls"), true)
+	eq(t, "proxy iamAuth", px.String("auths") == "" && authIAM(px), true)
+	target := only(t, plan, "aws:rds/proxyTarget:ProxyTarget")
+	dbs := policy.OfType(plan.Resources, "aws:rds/instance:Instance")
+	if cfg.Database.Creates() {
+		if len(dbs) != 1 {
+			t.Fatalf("database.mode create but %d RDS instances", len(dbs))
+		}
+		db := dbs[0]
+		eq(t, "storageEncrypted", db.Bool("storageEncrypted"), true)
+		eq(t, "publiclyAccessible", db.Bool("publiclyAccessible"), false)
+		eq(t, "backupRetentionPeriod", db.Number("backupRetentionPeriod"), float64(cfg.Database.BackupRetentionDays))
+		eq(t, "deletionProtection", db.Bool("deletionProtection"), cfg.Database.DeletionProtection)
+		eq(t, "engineVersion", db.String("engineVersion"), cfg.Database.EngineVersion)
+		eq(t, "proxy target", target.String("dbInstanceIdentifier") != "", true)
+	} else {
+		eq(t, "RDS instances with an existing database", len(dbs), 0)
+		eq(t, "proxy target", target.String("dbInstanceIdentifier"), cfg.AWS.ExistingDBInstanceID)
+	}
+
+	// Security groups: exactly Lambda -> proxy -> database on 5432, no CIDR anywhere.
+	rules := append(policy.OfType(plan.Resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+		policy.OfType(plan.Resources, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")...)
+	eq(t, "security group rules", len(rules), 4)
+	for _, r := range rules {
+		if r.Number("fromPort") != 5432 || r.Number("toPort") != 5432 || r.String("referencedSecurityGroupId") == "" || r.String("cidrIpv4") != "" {
+			t.Errorf("rule %s is not a 5432 SG-to-SG rule: %v", r.Name, r.Inputs)
+		}
+	}
+
+	// The function's role: its log group, X-Ray, rds-db:connect as database.user on the proxy.
+	var connect string
+	for _, p := range policy.OfType(plan.Resources, "aws:iam/rolePolicy:RolePolicy") {
+		var doc struct {
+			Statement []struct {
+				Action   []string
+				Resource string
+			}
+		}
+		if err := json.Unmarshal([]byte(p.String("policy")), &doc); err != nil {
+			t.Fatalf("policy %s: %v", p.Name, err)
+		}
+		for _, s := range doc.Statement {
+			if len(s.Action) == 1 && s.Action[0] == "rds-db:connect" {
+				connect = s.Resource
+			}
+		}
+	}
+	if !strings.Contains(connect, ":dbuser:prx-") || !strings.HasSuffix(connect, "/"+cfg.Database.User) {
+		t.Errorf("rds-db:connect resource = %q, want the proxy's dbuser ARN for %s", connect, cfg.Database.User)
+	}
+
+	for k, want := range map[string]string{"coldStartCommand": "go run ./scripts/coldstart --stack " + plan.Stack} {
+		eq(t, "output "+k, plan.Outputs[k], want)
+	}
+	for _, k := range []string{"aliasArn", "proxyEndpoint", "url", "functionName"} {
+		if s, _ := plan.Outputs[k].(string); s == "" {
+			t.Errorf("output %s missing", k)
+		}
+	}
+	if a, _ := plan.Outputs["aliasArn"].(string); !strings.HasSuffix(a, ":"+aws.AliasName) {
+		t.Errorf("aliasArn = %q, want the alias", a)
+	}
+}
+
+func authIAM(px policy.Resource) bool {
+	v, _ := px.Get("auths")
+	list, _ := v.([]any)
+	if len(list) == 0 {
+		return false
+	}
+	for _, a := range list {
+		if m, _ := a.(map[string]any); m["iamAuth"] != "REQUIRED" {
+			return false
+		}
+	}
+	return true
+}
+
+func strs(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestAWSStacksDiffer pins what the two committed AWS stacks are for.
+func TestAWSStacksDiffer(t *testing.T) {
+	root := projectRoot(t)
+	dev, err := config.FromStackFile(root, "aws-dev", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, err := config.FromStackFile(root, "aws-prod", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dev.WarmInstances != 0 || dev.MemoryMB >= prod.MemoryMB || dev.Database.DeletionProtection {
+		t.Errorf("aws-dev: want no warm instances, less memory than prod, no deletion protection; got warm %d, memory %d, protection %v",
+			dev.WarmInstances, dev.MemoryMB, dev.Database.DeletionProtection)
+	}
+	if prod.WarmInstances < 1 || !prod.Database.DeletionProtection {
+		t.Errorf("aws-prod: want warm instances and deletion protection; got warm %d, protection %v", prod.WarmInstances, prod.Database.DeletionProtection)
+	}
+}

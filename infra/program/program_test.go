@@ -1,0 +1,89 @@
+package program_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/preview"
+)
+
+// cloudAssertions holds each cloud's checks of a planned stack (aws_test.go, ...).
+var cloudAssertions = map[config.Cloud]func(t *testing.T, cfg *config.Config, plan *preview.Plan){}
+
+// TEMPORARY: componentNotWrittenYet skips stacks of clouds whose component has not landed.
+// The GCP/Azure engineer removes it (and its call below) with infra/gcp and infra/azure.
+func componentNotWrittenYet(c config.Cloud) bool {
+	return c == config.CloudGCP || c == config.CloudAzure
+}
+
+func projectRoot(t *testing.T) string {
+	t.Helper()
+	r, err := config.FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestEveryStackFile runs the program under mocks with every stack file in stacks/,
+// checks policy and the chosen cloud's resources and outputs.
+func TestEveryStackFile(t *testing.T) {
+	root := projectRoot(t)
+	names, err := config.StackNames(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) < 2 {
+		t.Fatalf("want at least the aws-dev and aws-prod stacks, found %v", names)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			cfg, err := config.FromStackFile(root, name, "")
+			if err != nil {
+				t.Fatalf("committed stack file is invalid: %v", err)
+			}
+			if componentNotWrittenYet(cfg.Cloud) {
+				t.Skipf("TEMPORARY: %s component not written yet", cfg.Cloud)
+			}
+			plan, err := preview.Run(preview.Options{Root: root, Stack: name})
+			if err != nil {
+				t.Fatalf("preview %s: %v", name, err)
+			}
+			if len(plan.Violations) != 0 {
+				t.Fatalf("policy violations: %v", plan.Violations)
+			}
+			if u, _ := plan.Outputs["url"].(string); !strings.HasPrefix(u, "https://") {
+				t.Errorf("output url = %v, want an https URL", plan.Outputs["url"])
+			}
+			if plan.Outputs["cloud"] != string(cfg.Cloud) {
+				t.Errorf("output cloud = %v, want %s", plan.Outputs["cloud"], cfg.Cloud)
+			}
+			assert, ok := cloudAssertions[cfg.Cloud]
+			if !ok {
+				t.Fatalf("no assertions registered for cloud %s", cfg.Cloud)
+			}
+			assert(t, cfg, plan)
+		})
+	}
+}
+
+// TestInvalidStackFailsBeforeAnyResource: the program stops on invalid config with the
+// config message and declares nothing.
+func TestInvalidStackFailsBeforeAnyResource(t *testing.T) {
+	file := writeStack(t, "config:\n  ai-agent-connector:cloud: aws\n  ai-agent-connector:memoryMB: 64\n")
+	plan, err := preview.Run(preview.Options{Root: projectRoot(t), Stack: "test", StackFile: file})
+	var inv *config.InvalidError
+	if !errors.As(err, &inv) {
+		t.Fatalf("want *config.InvalidError, got %v", err)
+	}
+	if plan != nil {
+		t.Fatalf("want no plan, got %d resources", len(plan.Resources))
+	}
+	for _, want := range []string{file, "ai-agent-connector:memoryMB", "64", "128 to 10240"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
