@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/ai-agent-connector/ai-agent-connector/function/pgtest"
-	"github.com/jackc/pgx/v5"
 )
 
 // The package's tests run against one real PostgreSQL with a PgBouncer in
@@ -134,31 +133,13 @@ func query(h http.Handler, req any) response {
 	return do(h, http.MethodPost, "/v1/query", bytes.NewReader(b), authJSON)
 }
 
-// checksum fingerprints everything an agent could change: the rows, the
-// catalog's relations, roles and functions, and the sequence.
+// checksum fingerprints everything an agent could change (see
+// pgtest.Cluster.Checksum, shared with the reliability tests).
 func checksum(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, cluster.OwnerURL)
+	sum, err := cluster.Checksum(context.Background())
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var sum string
-	err = conn.QueryRow(ctx, `SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
-		SELECT 'c:' || c::text AS x FROM customers c
-		UNION ALL SELECT 'o:' || o::text FROM orders o
-		UNION ALL SELECT 'a:' || a::text FROM audit_log a
-		UNION ALL SELECT 's:' || s::text FROM private.api_secrets s
-		UNION ALL SELECT 'seq:' || last_value::text || is_called::text FROM audit_log_id_seq
-		UNION ALL SELECT 'rel:' || n.nspname || '.' || c.relname || ':' || c.relkind::text || ':' || coalesce(c.relacl::text, '')
-			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-			WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-		UNION ALL SELECT 'role:' || rolname || rolsuper::text || coalesce(rolconfig::text, '') FROM pg_roles
-		UNION ALL SELECT 'fn:' || proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace
-	) t`).Scan(&sum)
-	if err != nil {
-		t.Fatalf("checksum: %v", err)
 	}
 	return sum
 }

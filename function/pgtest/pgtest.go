@@ -368,3 +368,33 @@ func versionOf(binDir string) int {
 	v, _ := strconv.Atoi(strings.Split(filepath.Base(filepath.Dir(binDir)), ".")[0])
 	return v
 }
+
+// checksumSQL fingerprints everything an agent could change: the rows, the
+// catalog's relations, roles and functions, and the sequence.
+const checksumSQL = `SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
+	SELECT 'c:' || c::text AS x FROM customers c
+	UNION ALL SELECT 'o:' || o::text FROM orders o
+	UNION ALL SELECT 'a:' || a::text FROM audit_log a
+	UNION ALL SELECT 's:' || s::text FROM private.api_secrets s
+	UNION ALL SELECT 'seq:' || last_value::text || is_called::text FROM audit_log_id_seq
+	UNION ALL SELECT 'rel:' || n.nspname || '.' || c.relname || ':' || c.relkind::text || ':' || coalesce(c.relacl::text, '')
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+	UNION ALL SELECT 'role:' || rolname || rolsuper::text || coalesce(rolconfig::text, '') FROM pg_roles
+	UNION ALL SELECT 'fn:' || proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace
+) t`
+
+// Checksum fingerprints the demo data and the catalog as the owner sees
+// them, so a test can prove that bad input changed nothing.
+func (c *Cluster) Checksum(ctx context.Context) (string, error) {
+	conn, err := pgx.Connect(ctx, c.OwnerURL)
+	if err != nil {
+		return "", fmt.Errorf("checksum: connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	var sum string
+	if err := conn.QueryRow(ctx, checksumSQL).Scan(&sum); err != nil {
+		return "", fmt.Errorf("checksum: %w", err)
+	}
+	return sum, nil
+}
