@@ -64,6 +64,10 @@ func configureCloudSQL(getenv func(string) string) func(context.Context, *pgxpoo
 			cloudsqlconn.WithLazyRefresh(),
 			cloudsqlconn.WithIAMAuthN(),
 			cloudsqlconn.WithDefaultDialOptions(ipOpt),
+			// Built-in metrics would create a Cloud Monitoring gRPC client on the cold
+			// path and export in the background (throttled CPU between requests), and
+			// need roles/monitoring.metricWriter: off, for cold start and least privilege.
+			cloudsqlconn.WithBuiltInMetrics(false),
 		)
 		if err != nil {
 			return fmt.Errorf("cloud sql connector for %s: %w", inst, err)

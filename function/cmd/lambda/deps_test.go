@@ -1,0 +1,66 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// linkedModules lists the modules a binary links, as `go list -deps` sees it for the exact
+// build target (GOOS, GOARCH, tags) the artifact is built for.
+func linkedModules(t *testing.T, goarch string, tags ...string) map[string]bool {
+	t.Helper()
+	args := []string{"list", "-deps", "-f", "{{if .Module}}{{.Module.Path}}{{end}}"}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	cmd := exec.Command("go", append(args, ".")...)
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, m := range strings.Fields(string(out)) {
+		seen[m] = true
+	}
+	return seen
+}
+
+// allowed is every module the Lambda bootstrap may link; a new one must earn its place in
+// the size budget (infra/build TestLambdaSizeBudget) and init time (scripts/inittrace).
+var allowed = []string{
+	"github.com/ai-agent-connector/ai-agent-connector/function",
+	"github.com/aws/aws-lambda-go",                  // runtime API loop, lambdaurl
+	"github.com/aws/aws-sdk-go-v2",                  // aws.Credentials, SigV4 for the RDS token
+	"github.com/aws/aws-sdk-go-v2/feature/rds/auth", // BuildAuthToken
+	"github.com/aws/smithy-go",                      // used by the SigV4 signer
+	"github.com/jackc/pgx/v5", "github.com/jackc/puddle/v2", "github.com/jackc/pgpassfile", "github.com/jackc/pgservicefile",
+	"golang.org/x/text", "golang.org/x/sync",
+}
+
+// forbidden are the GCP-only modules; the Lambda binary must never link them.
+var forbidden = []string{
+	"github.com/GoogleCloudPlatform/functions-framework-go",
+	"github.com/cloudevents/sdk-go/v2",
+	"cloud.google.com/go/cloudsqlconn",
+}
+
+func TestLambdaLinksOnlyLambdaModules(t *testing.T) {
+	seen := linkedModules(t, "arm64", "lambda.norpc")
+	for _, m := range forbidden {
+		if seen[m] {
+			t.Errorf("the Lambda binary links %s (GCP only)", m)
+		}
+	}
+	for m := range seen {
+		if !slices.Contains(allowed, m) {
+			t.Errorf("the Lambda binary links %s, which is not on the allow-list", m)
+		}
+	}
+	if !seen["github.com/aws/aws-sdk-go-v2/feature/rds/auth"] {
+		t.Error("rds/auth is not linked: IAM database auth would be missing")
+	}
+}
