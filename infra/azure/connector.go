@@ -473,7 +473,9 @@ func (d *deployer) database(vnet *network.VirtualNetwork, subnet *network.Subnet
 	if err != nil {
 		return host, passwordURI, fmt.Errorf("db password secret: %w", err)
 	}
-	return server.FullyQualifiedDomainName, secret.Properties.SecretUri(), nil
+	// The URI is not secret (the value behind it is); unsecret it so the reference is
+	// visible in plans and policy checks.
+	return server.FullyQualifiedDomainName, pulumi.Unsecret(secret.Properties.SecretUri()).(pulumi.StringOutput), nil
 }
 
 // apiKeys stores API_KEYS in Key Vault (nil when apiKeys is not configured yet).
@@ -490,7 +492,7 @@ func (d *deployer) apiKeys(vault *keyvault.Vault) (pulumi.StringOutput, error) {
 	if err != nil {
 		return pulumi.StringOutput{}, fmt.Errorf("api-keys secret: %w", err)
 	}
-	return secret.Properties.SecretUri(), nil
+	return pulumi.Unsecret(secret.Properties.SecretUri()).(pulumi.StringOutput), nil
 }
 
 // functionApp creates the plan and the Linux Function App for the configured plan.

@@ -52,8 +52,21 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 	out := args.Inputs.Copy()
 	set := func(k string, v any) {
-		if _, ok := out[resource.PropertyKey(k)]; !ok {
+		have, ok := out[resource.PropertyKey(k)]
+		if !ok {
 			out[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+			return
+		}
+		// An input object the provider extends with computed fields (e.g. an
+		// azure-native secret's properties.secretUri): add the missing fields.
+		if add, isMap := v.(map[string]any); isMap && have.IsObject() {
+			merged := have.ObjectValue().Copy()
+			for mk, mv := range add {
+				if _, exists := merged[resource.PropertyKey(mk)]; !exists {
+					merged[resource.PropertyKey(mk)] = resource.NewPropertyValue(mv)
+				}
+			}
+			out[resource.PropertyKey(k)] = resource.NewObjectProperty(merged)
 		}
 	}
 	id := args.Name + "-" + shortHash(args.Name)

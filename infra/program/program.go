@@ -45,9 +45,9 @@ func (p Program) Run(ctx *pulumi.Context) error {
 	case config.CloudAWS:
 		outs, err = deployAWS(ctx, name, cfg, art)
 	case config.CloudGCP:
-		outs, err = nil, fmt.Errorf("%s: cloud gcp: component not written yet", cfg.StackFile) // GCP/Azure engineer
+		outs, err = deployGCP(ctx, name, cfg, art)
 	case config.CloudAzure:
-		outs, err = nil, fmt.Errorf("%s: cloud azure: component not written yet", cfg.StackFile) // GCP/Azure engineer
+		outs, err = deployAzure(ctx, name, cfg, art)
 	default:
 		err = fmt.Errorf("%s: cloud %q has no component", cfg.StackFile, cfg.Cloud)
 	}
