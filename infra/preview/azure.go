@@ -35,22 +35,31 @@ func azureOutputs(m *Mocks, typ, name string, in resource.PropertyMap, set func(
 	rg := str("resourceGroupName")
 	sub := "/subscriptions/" + FakeAzureSubscription
 	// The physical name: the type's own name property when given, else autonaming.
-	physical := ""
-	for _, k := range []string{"name", "accountName", "vaultName", "serverName", "resourceName", "workspaceName",
-		"virtualNetworkName", "subnetName", "privateZoneName", "containerName", "blobName", "secretName",
-		"configurationName", "databaseName", "resourceGroupName"} {
-		if typ == "azure-native:storage:StorageAccount" && k != "accountName" {
-			continue
-		}
-		if s := str(k); s != "" && (k != "resourceGroupName" || typ == "azure-native:resources:ResourceGroup") {
-			physical = s
-			break
-		}
+	nameKey := map[string]string{
+		"azure-native:resources:ResourceGroup":       "resourceGroupName",
+		"azure-native:storage:StorageAccount":        "accountName",
+		"azure-native:storage:BlobContainer":         "containerName",
+		"azure-native:storage:Blob":                  "blobName",
+		"azure-native:keyvault:Vault":                "vaultName",
+		"azure-native:keyvault:Secret":               "secretName",
+		"azure-native:network:VirtualNetwork":        "virtualNetworkName",
+		"azure-native:network:Subnet":                "subnetName",
+		"azure-native:network:PrivateZone":           "privateZoneName",
+		"azure-native:network:VirtualNetworkLink":    "virtualNetworkLinkName",
+		"azure-native:operationalinsights:Workspace": "workspaceName",
+		"azure-native:insights:Component":            "resourceName",
+		"azure-native:dbforpostgresql:Server":        "serverName",
+		"azure-native:dbforpostgresql:Configuration": "configurationName",
+		"azure-native:dbforpostgresql:Database":      "databaseName",
+	}[typ]
+	if nameKey == "" {
+		nameKey = "name"
 	}
-	if physical == "" || typ == "azure-native:storage:StorageAccount" && str("accountName") == "" {
-		physical = strings.ReplaceAll(name, "-", "") + h
-		if typ != "azure-native:storage:StorageAccount" {
-			physical = name + h
+	physical := str(nameKey)
+	if physical == "" {
+		physical = name + h // autonaming: logical name plus a random suffix
+		if typ == "azure-native:storage:StorageAccount" {
+			physical = strings.ReplaceAll(name, "-", "") + h // lowercase letters and digits only
 		}
 	}
 	set("name", physical)
