@@ -19,7 +19,7 @@ func TestPercentiles(t *testing.T) {
 		return d
 	}
 	tests := []struct {
-		in                  []time.Duration
+		in                 []time.Duration
 		min, med, p90, p99 int
 	}{
 		{ms(5), 5, 5, 5, 5},
