@@ -269,9 +269,6 @@ func (c *Config) applyDefaults() {
 	if db.EngineVersion == "" {
 		db.EngineVersion = "16"
 	}
-	if db.StorageGB == 0 {
-		db.StorageGB = 20
-	}
 	if db.BackupRetentionDays == 0 {
 		db.BackupRetentionDays = 7
 	}
@@ -282,6 +279,10 @@ func (c *Config) applyDefaults() {
 		c.GCP.applyDefaults(c)
 	case CloudAzure:
 		c.Azure.applyDefaults(c)
+	}
+	// After the cloud's defaults, so a cloud with another minimum can set its own.
+	if db.StorageGB == 0 {
+		db.StorageGB = 20
 	}
 }
 
