@@ -50,7 +50,11 @@ func TestEachCheckCatchesItsViolation(t *testing.T) {
 			return rs
 		}, "Active"},
 		{"aws-log-retention", func(rs []policy.Resource) []policy.Resource { delete(rs[4].Inputs, "retentionInDays"); return rs }, "retentionInDays"},
-		{"aws-log-retention", func(rs []policy.Resource) []policy.Resource { delete(rs[3].Inputs, "loggingConfig"); rs[3].Inputs["name"] = "g"; return rs }, "/aws/lambda/g"},
+		{"aws-log-retention", func(rs []policy.Resource) []policy.Resource {
+			delete(rs[3].Inputs, "loggingConfig")
+			rs[3].Inputs["name"] = "g"
+			return rs
+		}, "/aws/lambda/g"},
 		{"aws-least-privilege-iam", func(rs []policy.Resource) []policy.Resource {
 			rs[5].Inputs["policy"] = `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b"}]}`
 			return rs
