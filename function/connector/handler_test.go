@@ -257,6 +257,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown field", "", nil, `{"sql":"SELECT 1","database":"other"}`, 400, "invalid_json"},
 		{"two values", "", nil, `{"sql":"SELECT 1"} {"sql":"SELECT 2"}`, 400, "invalid_json"},
 		{"missing sql", "", nil, `{}`, 400, "invalid_request"},
+		{"NUL in the sql", "", nil, `{"sql":"SELECT 1 AS a\u0000"}`, 400, "invalid_request"},
 		{"invalid utf-8", "", nil, "{\"sql\":\"SELECT '\xff\xfe'\"}", 400, "invalid_json"},
 		{"deeply nested", "", nil, `{"sql":"SELECT 1","params":[` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `]}`, 400, "invalid_json"},
 		{"oversized body", "", nil, `{"sql":"SELECT '` + strings.Repeat("a", 300<<10) + `'"}`, 413, "body_too_large"},

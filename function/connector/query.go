@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -96,6 +97,12 @@ func decodeQuery(w http.ResponseWriter, r *http.Request) (queryRequest, []any, *
 	}
 	if req.SQL == "" {
 		return req, nil, errorf(http.StatusBadRequest, "invalid_request", `"sql" is required`)
+	}
+	// The protocol sends statement text NUL-terminated: a NUL would cut the
+	// text short and break the message, which the server answers by
+	// dropping the connection. It is the request's fault, not the database's.
+	if strings.IndexByte(req.SQL, 0) >= 0 {
+		return req, nil, errorf(http.StatusBadRequest, "invalid_request", `"sql" contains a NUL character (\u0000), which PostgreSQL statement text cannot hold`)
 	}
 	if len(req.Params) > maxParams {
 		return req, nil, errorf(http.StatusBadRequest, "invalid_params", fmt.Sprintf("at most %d params are allowed", maxParams))
