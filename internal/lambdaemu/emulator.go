@@ -102,18 +102,21 @@ func QemuFor(arch string) (string, error) {
 	if arch == "" || arch == runtime.GOARCH {
 		return "", nil
 	}
-	names := map[string]string{"arm64": "qemu-aarch64-static", "amd64": "qemu-x86_64-static"}
-	name, ok := names[arch]
+	// Debian's qemu-user-static ships the -static names; qemu-user the plain ones.
+	names := map[string][]string{"arm64": {"qemu-aarch64-static", "qemu-aarch64"}, "amd64": {"qemu-x86_64-static", "qemu-x86_64"}}
+	cands, ok := names[arch]
 	if !ok {
 		return "", fmt.Errorf("arch %q: no emulator known (allowed: arm64, amd64)", arch)
 	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
+	for _, name := range cands {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+		if p := filepath.Join("/usr/bin", name); fileExists(p) {
+			return p, nil
+		}
 	}
-	if p := filepath.Join("/usr/bin", name); fileExists(p) {
-		return p, nil
-	}
-	return "", fmt.Errorf("running a %s bootstrap on %s needs %s: apt-get install qemu-user-static", arch, runtime.GOARCH, name)
+	return "", fmt.Errorf("running a %s bootstrap on %s needs %s: apt-get install qemu-user-static", arch, runtime.GOARCH, cands[0])
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
