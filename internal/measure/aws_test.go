@@ -26,7 +26,7 @@ func TestLambdaAgainstFake(t *testing.T) {
 		t.Skip("builds the function and runs PostgreSQL and the Lambda emulator")
 	}
 	measuretest.SetFakeCredentials(t)
-	fake, url := measuretest.FakeLambda(t, build.HostArch(), 256)
+	fake, url := measuretest.FakeLambda(t, measuretest.DB(t), build.HostArch(), 256)
 	before := fake.Env()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

@@ -138,7 +138,13 @@ func SaveRun(path string, r *Result) error {
 func (r *Result) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "stack %s (%s) %s: %d cold, %d warm\n", r.Stack, r.Cloud, r.Endpoint, r.Cold, r.Warm)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "figure\tn\tmin\tmedian\tp90\tmax\ttarget\tok\tprevious\tlocal\t")
+	// tabwriter right-aligns every column; labels padded to one width read left-aligned.
+	width := len("figure")
+	for _, f := range r.Figures {
+		width = max(width, len(f.Label)+len(f.Unit)+3)
+	}
+	pad := func(s string) string { return s + strings.Repeat(" ", width-len(s)) }
+	fmt.Fprintln(tw, pad("figure")+"\tn\tmin\tmedian\tp90\tmax\ttarget\tok\tprevious\tlocal\t")
 	for _, f := range r.Figures {
 		s := f.Summary
 		target, ok := "-", "-"
@@ -149,7 +155,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 				ok = "NO"
 			}
 		}
-		fmt.Fprintf(tw, "%s (%s)\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", f.Label, f.Unit, s.N,
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", pad(f.Label+" ("+f.Unit+")"), s.N,
 			num(s.Min), num(s.Median), num(s.P90), num(s.Max), target, ok, opt(f.Previous), opt(f.Local))
 	}
 	if err := tw.Flush(); err != nil {

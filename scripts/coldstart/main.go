@@ -168,6 +168,9 @@ func evaluate(c config, r *Report) {
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
 
 func main() {
+	if code, handled := stackMain(os.Args[1:], os.Stdout, os.Stderr); handled { // --stack NAME: stack.go
+		os.Exit(code)
+	}
 	c, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)

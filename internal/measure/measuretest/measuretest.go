@@ -53,6 +53,20 @@ func DB(t testing.TB) *localpg.Cluster {
 	return pg
 }
 
+// NewDB starts a PostgreSQL for one test, stopped when the test ends (for packages
+// without a TestMain of their own to call StopDB).
+func NewDB(t testing.TB) *localpg.Cluster {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	db, err := localpg.Start(ctx, Root(t), localpg.Options{})
+	if err != nil {
+		t.Fatalf("start PostgreSQL: %v", err)
+	}
+	t.Cleanup(db.Stop)
+	return db
+}
+
 // StopDB stops the database started by DB, if any.
 func StopDB() {
 	if pg != nil {
@@ -87,11 +101,13 @@ func FunctionEnv(db *localpg.Cluster) map[string]string {
 	return map[string]string{"DATABASE_URL": db.AgentURL, "API_KEYS": APIKey, "POOL_SIZE": "1", "LOG_LEVEL": "warn"}
 }
 
-// FakeLambda serves the Lambda API for the real function built for arch.
-func FakeLambda(t testing.TB, arch string, memoryMB int) (*fakelambda.Server, string) {
+// FunctionName is the fake function's name.
+const FunctionName = "ai-agent-connector-test"
+
+// FakeLambda serves the Lambda API for the real function built for arch, against db.
+func FakeLambda(t testing.TB, db *localpg.Cluster, arch string, memoryMB int) (*fakelambda.Server, string) {
 	t.Helper()
-	db := DB(t)
-	fake, err := fakelambda.New(context.Background(), fakelambda.Options{Name: "ai-agent-connector-test", Zip: Artifact(t, arch),
+	fake, err := fakelambda.New(context.Background(), fakelambda.Options{Name: FunctionName, Zip: Artifact(t, arch),
 		Arch: arch, MemoryMB: memoryMB, Env: FunctionEnv(db), RepoRoot: Root(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -104,9 +120,8 @@ func FakeLambda(t testing.TB, arch string, memoryMB int) (*fakelambda.Server, st
 // HTTPTarget serves the connector over plain HTTP, as a deployed GCP or Azure URL would:
 // the real Lambda artifact behind the Function URL bridge (the handler is the same core on
 // every platform; the GCP and Azure entrypoints are tested by their owners).
-func HTTPTarget(t testing.TB) string {
+func HTTPTarget(t testing.TB, db *localpg.Cluster) string {
 	t.Helper()
-	db := DB(t)
 	dir := t.TempDir()
 	zp := dir + "/code.zip"
 	if err := os.WriteFile(zp, Artifact(t, build.HostArch()), 0o644); err != nil {
