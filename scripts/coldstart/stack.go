@@ -24,9 +24,9 @@ import (
 
 type stackFlags struct {
 	stack, outputs, apiKey, query, endpoint, region, history, local string
-	runs, warm                                                     int
-	asJSON, noSave                                                 bool
-	maxCold, maxWarm, maxDB                                        time.Duration
+	runs, warm                                                      int
+	asJSON, noSave                                                  bool
+	maxCold, maxWarm, maxDB                                         time.Duration
 }
 
 const stackUsage = `Usage: go run ./scripts/coldstart --stack NAME [flags]
