@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -68,6 +70,17 @@ func buildApp(ctx context.Context, opts *Options) (*app, error) {
 	pcfg.ConnConfig.DescriptionCacheCapacity = 0
 	if pcfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		pcfg.ConnConfig.RuntimeParams["application_name"] = "ai-agent-connector"
+	}
+	// pgx reads each row message whole before the encoder sees it, so
+	// without a bound one huge value (PostgreSQL allows 1 GB) would be held
+	// in memory whatever the byte cap. A message over twice the byte cap
+	// cannot fit in an answer anyway: past it pgx drops the connection and
+	// the query reports its result as truncated.
+	maxMessage := 2*cfg.MaxResultBytes + 64<<10
+	pcfg.ConnConfig.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
+		f := pgproto3.NewFrontend(r, w)
+		f.SetMaxBodyLen(maxMessage)
+		return f
 	}
 	if opts.ConfigurePool != nil {
 		if err := opts.ConfigurePool(ctx, pcfg); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -490,5 +491,35 @@ func TestDeadConnectionAfterIdle(t *testing.T) {
 	time.Sleep(pingAfterIdle + 100*time.Millisecond)
 	if r := query(h, map[string]any{"sql": "SELECT 2"}); r.status != http.StatusOK {
 		t.Errorf("after the server dropped the idle connection: %d %s", r.status, r.body)
+	}
+}
+
+// TestHugeValueIsNotBuffered sends one value far past the byte cap: the
+// answer is cut as usual, and the value is never read into memory whole
+// (pgx reads a row message at once, so only a bound on the message size
+// keeps a 64 MB value out of the heap; PostgreSQL allows 1 GB).
+func TestHugeValueIsNotBuffered(t *testing.T) {
+	for _, tg := range targets() {
+		t.Run(tg.name, func(t *testing.T) {
+			h, _ := newTestHandler(t, tg.url, map[string]string{"MAX_RESULT_BYTES": "1048576"})
+			if r := query(h, map[string]any{"sql": "SELECT 1"}); r.status != http.StatusOK {
+				t.Fatalf("warm-up: %d %s", r.status, r.body)
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			r := query(h, map[string]any{"sql": "SELECT repeat('x', 64 << 20) AS big"})
+			runtime.ReadMemStats(&after)
+			if r.status != http.StatusOK || r.json(t)["truncated"] != true {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			// A size budget, not a timing: the 64 MB value must not be allocated.
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+				t.Errorf("the request allocated %d MiB for a 64 MiB value past a 1 MiB cap", alloc>>20)
+			}
+			if r := query(h, map[string]any{"sql": "SELECT 2"}); r.status != http.StatusOK {
+				t.Errorf("next query: %d %s", r.status, r.body)
+			}
+		})
 	}
 }

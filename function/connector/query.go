@@ -17,6 +17,7 @@ import (
 	"github.com/ai-agent-connector/ai-agent-connector/function/sqlguard"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -233,7 +234,13 @@ func (h *Handler) run(ctx context.Context, a *app, sql string, args []any, maxRo
 	}
 	if !enc.truncated {
 		if err := rows.Err(); err != nil {
-			return nil, queryError(err, conn, budget)
+			var tooBig *pgproto3.ExceededMaxBodyLenErr
+			if !errors.As(err, &tooBig) {
+				return nil, queryError(err, conn, budget)
+			}
+			// A row too big to read (see buildApp): cut the result there;
+			// pgx has dropped the connection and the pool replaces it.
+			enc.truncated = true
 		}
 	}
 	t.rows, t.truncated = enc.rows, enc.truncated
