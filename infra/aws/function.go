@@ -163,14 +163,24 @@ func newFunction(ctx *pulumi.Context, name string, cfg *config.Config, art build
 	}
 	if cfg.AWS.FunctionURLAuth == "NONE" {
 		// A public URL needs a resource policy; the function itself checks bearer API keys.
-		if _, err := lambda.NewPermission(ctx, name+"-url-public", &lambda.PermissionArgs{
-			Action:              pulumi.String("lambda:InvokeFunctionUrl"),
-			Function:            fn.Name,
-			Qualifier:           alias.Name,
-			Principal:           pulumi.String("*"),
-			FunctionUrlAuthType: pulumi.String("NONE"),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("function url permission: %w", err)
+		// Since October 2025 Lambda wants lambda:InvokeFunction next to
+		// lambda:InvokeFunctionUrl. pulumi-aws v6.83.4 (the version served here) has no
+		// invokedViaFunctionUrl field, so the InvokeFunction statement carries the
+		// lambda:FunctionUrlAuthType = NONE condition instead: that key exists only in
+		// Function URL requests, so the function is not opened to direct Invoke calls.
+		for _, p := range []struct{ suffix, action string }{
+			{"url-public", "lambda:InvokeFunctionUrl"},
+			{"url-invoke", "lambda:InvokeFunction"},
+		} {
+			if _, err := lambda.NewPermission(ctx, name+"-"+p.suffix, &lambda.PermissionArgs{
+				Action:              pulumi.String(p.action),
+				Function:            fn.Name,
+				Qualifier:           alias.Name,
+				Principal:           pulumi.String("*"),
+				FunctionUrlAuthType: pulumi.String("NONE"),
+			}, parent); err != nil {
+				return nil, fmt.Errorf("function url permission %s: %w", p.action, err)
+			}
 		}
 	}
 

@@ -17,6 +17,7 @@ const (
 	awsRolePolicy     = "aws:iam/rolePolicy:RolePolicy"
 	awsPolicy         = "aws:iam/policy:Policy"
 	awsAttachment     = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	awsPermission     = "aws:lambda/permission:Permission"
 	awsIngressRule    = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 	awsSecurityGroup  = "aws:ec2/securityGroup:SecurityGroup"
 	awsSecurityGroupR = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -143,6 +144,12 @@ func awsLeastPrivilege(rs []Resource) []Violation {
 			for _, msg := range policyProblems(doc) {
 				out = append(out, Violate(r, "%s", msg))
 			}
+		}
+	}
+	for _, r := range OfType(rs, awsPermission) {
+		// Anyone may call a public Function URL; nobody else may invoke the function.
+		if r.String("principal") == "*" && r.String("functionUrlAuthType") == "" {
+			out = append(out, Violate(r, "grants %s to everyone without functionUrlAuthType: the function could be invoked directly", r.String("action")))
 		}
 	}
 	for _, r := range OfType(rs, awsAttachment) {

@@ -67,6 +67,9 @@ func TestEachCheckCatchesItsViolation(t *testing.T) {
 			rs[6].Inputs["policyArn"] = "arn:aws:iam::aws:policy/AdministratorAccess"
 			return rs
 		}, "AdministratorAccess"},
+		{"aws-least-privilege-iam", func(rs []policy.Resource) []policy.Resource {
+			return append(rs, res("aws:lambda/permission:Permission", "open", map[string]any{"action": "lambda:InvokeFunction", "principal": "*"}))
+		}, "invoked directly"},
 		{"aws-tls-to-database", func(rs []policy.Resource) []policy.Resource { rs[2].Inputs["requireTls"] = false; return rs }, "requireTls"},
 		{"aws-tls-to-database", func(rs []policy.Resource) []policy.Resource {
 			rs[2].Inputs["auths"] = []any{map[string]any{"iamAuth": "DISABLED"}}

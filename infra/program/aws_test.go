@@ -80,7 +80,12 @@ func assertAWS(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	eq(t, "url invokeMode", furl.String("invokeMode"), "RESPONSE_STREAM")
 	eq(t, "url auth", furl.String("authorizationType"), cfg.AWS.FunctionURLAuth)
 	public := policy.OfType(plan.Resources, "aws:lambda/permission:Permission")
-	eq(t, "public url permissions", len(public), map[bool]int{true: 1, false: 0}[cfg.AWS.FunctionURLAuth == "NONE"])
+	eq(t, "public url permissions", len(public), map[bool]int{true: 2, false: 0}[cfg.AWS.FunctionURLAuth == "NONE"])
+	for _, p := range public {
+		// Public, but only through the URL of the alias.
+		eq(t, p.Name+" functionUrlAuthType", p.String("functionUrlAuthType"), "NONE")
+		eq(t, p.Name+" qualifier", p.String("qualifier"), aws.AliasName)
+	}
 
 	lg := only(t, plan, "aws:cloudwatch/logGroup:LogGroup")
 	eq(t, "retentionInDays", lg.Number("retentionInDays"), float64(cfg.LogRetentionDays))
