@@ -18,7 +18,9 @@ import (
 // nothing else (unlike AWSLambdaVPCAccessExecutionRole, which also grants logs:* on *).
 const ENIManagedPolicy = "arn:aws:iam::aws:policy/service-role/AWSLambdaENIManagementAccess"
 
-// MetricNamespace and InitDurationMetric name the cold-start metric.
+// MetricNamespace prefixes the cold-start metric's namespace; InitDurationMetric names it.
+// The namespace is MetricNamespace/<function name>: metric filter dimensions can only
+// take values from log fields, and platform.report records do not name the function.
 const (
 	MetricNamespace    = "AiAgentConnector"
 	InitDurationMetric = "InitDurationMs"
@@ -202,20 +204,18 @@ func coldStartAlarm(ctx *pulumi.Context, name string, cfg *config.Config, fnName
 		LogGroupName: logGroup.Name,
 		Pattern:      pulumi.String(`{ $.type = "platform.report" && $.record.metrics.initDurationMs > 0 }`),
 		MetricTransformation: cloudwatch.LogMetricFilterMetricTransformationArgs{
-			Namespace:  pulumi.String(MetricNamespace),
-			Name:       pulumi.String(InitDurationMetric),
-			Value:      pulumi.String("$.record.metrics.initDurationMs"),
-			Unit:       pulumi.String("Milliseconds"),
-			Dimensions: pulumi.StringMap{"FunctionName": pulumi.String(fnName)},
+			Namespace: pulumi.String(MetricNamespace + "/" + fnName),
+			Name:      pulumi.String(InitDurationMetric),
+			Value:     pulumi.String("$.record.metrics.initDurationMs"),
+			Unit:      pulumi.String("Milliseconds"),
 		},
 	}, parent); err != nil {
 		return fmt.Errorf("init duration metric filter: %w", err)
 	}
 	args := &cloudwatch.MetricAlarmArgs{
 		AlarmDescription:   pulumi.String(fmt.Sprintf("A cold start (Lambda init duration) of %s took longer than coldStartWarnMs = %d ms", fnName, cfg.ColdStartWarnMs)),
-		Namespace:          pulumi.String(MetricNamespace),
+		Namespace:          pulumi.String(MetricNamespace + "/" + fnName),
 		MetricName:         pulumi.String(InitDurationMetric),
-		Dimensions:         pulumi.StringMap{"FunctionName": pulumi.String(fnName)},
 		Statistic:          pulumi.String("Maximum"),
 		Period:             pulumi.Int(300),
 		EvaluationPeriods:  pulumi.Int(1),

@@ -94,6 +94,8 @@ func assertAWS(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	eq(t, "alarm threshold", alarm.Number("threshold"), float64(cfg.ColdStartWarnMs))
 	filter := only(t, plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter")
 	eq(t, "filter metric", filter.String("metricTransformation.name"), alarm.String("metricName"))
+	eq(t, "filter namespace", filter.String("metricTransformation.namespace"), alarm.String("namespace"))
+	eq(t, "filter value", filter.String("metricTransformation.value"), "$.record.metrics.initDurationMs")
 
 	px := only(t, plan, "aws:rds/proxy:Proxy")
 	eq(t, "requireTls", px.Bool("requireTls"), true)
