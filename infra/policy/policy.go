@@ -46,8 +46,9 @@ type Check struct {
 
 var registry []Check
 
-// Register adds checks; each cloud's file calls it from init.
-func Register(cs ...Check) {
+// Register adds checks; each cloud's file calls it from init. The returned function
+// removes them again (tests that plant a failing check).
+func Register(cs ...Check) (unregister func()) {
 	for _, c := range cs {
 		for _, have := range registry {
 			if have.ID == c.ID {
@@ -55,6 +56,16 @@ func Register(cs ...Check) {
 			}
 		}
 		registry = append(registry, c)
+	}
+	return func() {
+		for _, c := range cs {
+			for i, have := range registry {
+				if have.ID == c.ID {
+					registry = append(registry[:i:i], registry[i+1:]...)
+					break
+				}
+			}
+		}
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ai-agent-connector/ai-agent-connector/infra/policy"
 )
 
 func TestJSONPlan(t *testing.T) {
@@ -79,5 +81,26 @@ func TestUsage(t *testing.T) {
 	}
 	if code := run([]string{"--stack", "no-such-stack"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "Pulumi.no-such-stack.yaml") {
 		t.Fatalf("unknown stack: exit %d, stderr %s", code, errb.String())
+	}
+}
+
+// TestPolicyViolationFails: a violated policy prints the plan, then the violation, and exits 1.
+func TestPolicyViolationFails(t *testing.T) {
+	defer policy.Register(policy.Check{ID: "test-no-lambda", Description: "planted by the test", Run: func(rs []policy.Resource) []policy.Violation {
+		var out []policy.Violation
+		for _, r := range policy.OfType(rs, "aws:lambda/function:Function") {
+			out = append(out, policy.Violate(r, "planted violation"))
+		}
+		return out
+	}})()
+	var out, errb bytes.Buffer
+	if code := run([]string{"--stack", "aws-dev"}, &out, &errb); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if !strings.Contains(errb.String(), "policy test-no-lambda: aws:lambda/function:Function::ai-agent-connector-fn: planted violation") {
+		t.Errorf("stderr lacks the violation: %s", errb.String())
+	}
+	if !strings.Contains(out.String(), "aws:lambda/function:Function") {
+		t.Error("the plan is still printed")
 	}
 }
