@@ -15,10 +15,11 @@ type Stack struct {
 	Outputs Outputs
 }
 
-// LoadStack reads stacks/Pulumi.<name>.yaml under root and the stack's outputs: from
-// outputsFile when given, else through the Automation API (needs the pulumi CLI).
-func LoadStack(ctx context.Context, root, name, outputsFile string) (*Stack, error) {
-	cfg, err := config.FromStackFile(root, name, "")
+// LoadStack reads stacks/Pulumi.<name>.yaml under root (or stackFile when not empty) and
+// the stack's outputs: from outputsFile when given, else through the Automation API (needs
+// the pulumi CLI).
+func LoadStack(ctx context.Context, root, name, stackFile, outputsFile string) (*Stack, error) {
+	cfg, err := config.FromStackFile(root, name, stackFile)
 	if err != nil {
 		return nil, err
 	}

@@ -150,7 +150,7 @@ func runStack(ctx context.Context, f stackFlags, p *meas.Progress) (*meas.Result
 	if err != nil {
 		return nil, err
 	}
-	st, err := meas.LoadStack(ctx, root, f.stack, f.outputs)
+	st, err := meas.LoadStack(ctx, root, f.stack, "", f.outputs)
 	if err != nil {
 		return nil, err
 	}

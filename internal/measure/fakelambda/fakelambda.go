@@ -135,6 +135,20 @@ func (s *Server) Env() map[string]string {
 	return out
 }
 
+// Arch returns the function's architecture ("arm64" | "amd64").
+func (s *Server) Arch() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.o.Arch
+}
+
+// CodeSha256 returns the base64 SHA-256 of the current package, as Lambda reports it.
+func (s *Server) CodeSha256() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sha
+}
+
 // MemoryMB returns the configured memory size.
 func (s *Server) MemoryMB() int {
 	s.mu.Lock()
