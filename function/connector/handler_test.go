@@ -523,3 +523,29 @@ func TestHugeValueIsNotBuffered(t *testing.T) {
 		})
 	}
 }
+
+// TestReadyNamesConnectionLimit: when the server refuses a connection for
+// its connection limit (a scale-out storm), /ready says the database is
+// busy and why, not that it is unreachable. A role with CONNECTION LIMIT 0
+// gets the same refusal (SQLSTATE 53300) as a server at max_connections.
+func TestReadyNamesConnectionLimit(t *testing.T) {
+	ctx := context.Background()
+	owner, err := pgx.Connect(ctx, cluster.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(ctx)
+	if _, err := owner.Exec(ctx, "CREATE ROLE ready_limited LOGIN CONNECTION LIMIT 0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = owner.Exec(context.Background(), "DROP ROLE ready_limited") })
+	url := strings.Replace(cluster.AgentURL, "agent@", "ready_limited@", 1)
+	h, _ := newTestHandler(t, url, nil)
+	r := do(h, http.MethodGet, "/ready", nil, nil)
+	if r.status != http.StatusServiceUnavailable || r.errCode(t) != "database_busy" || r.header.Get("Retry-After") == "" {
+		t.Fatalf("/ready at the connection limit = %d %s (Retry-After %q)", r.status, r.body, r.header.Get("Retry-After"))
+	}
+	if msg := r.json(t)["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "too many connections") {
+		t.Errorf("message %q does not name the limit", msg)
+	}
+}

@@ -38,7 +38,14 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
 	timingsFrom(r.Context()).acquire = time.Since(start)
 	if err != nil {
 		h.log.Warn("ready: ping failed", "err", err.Error())
-		writeError(w, r, unavailable("database_unavailable", "the database is unreachable"))
+		// Say why when the server said why: a database at its connection
+		// limit (a scale-out storm) is busy, not unreachable. Anything
+		// else, even a refused login, is this instance's fault: 503.
+		e := acquireError(err)
+		if e.status != http.StatusServiceUnavailable {
+			e = unavailable("database_unavailable", "the database is unreachable")
+		}
+		writeError(w, r, e)
 		return
 	}
 	s := a.pool.Stat()
