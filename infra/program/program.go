@@ -5,7 +5,9 @@
 package program
 
 import (
+	"context"
 	"fmt"
+	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -33,7 +35,7 @@ func (p Program) Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	art, err := build.Build(ctx.Context(), build.Target{Platform: Platform(cfg.Cloud), Arch: cfg.Arch},
+	art, err := buildOnce(ctx.Context(), build.Target{Platform: Platform(cfg.Cloud), Arch: cfg.Arch},
 		build.Options{RepoRoot: p.Root, OutDir: p.OutDir})
 	if err != nil {
 		return fmt.Errorf("build function for %s: %w", cfg.StackFile, err)
@@ -63,6 +65,28 @@ func (p Program) Run(ctx *pulumi.Context) error {
 		}
 	}
 	return nil
+}
+
+// built memoizes artifacts per process: the function source does not change while a
+// process runs, and tests and scripts run the program many times (`pulumi up` runs it once).
+var built sync.Map // buildKey -> build.Artifact
+
+type buildKey struct {
+	t         build.Target
+	root, out string
+}
+
+func buildOnce(ctx context.Context, t build.Target, o build.Options) (build.Artifact, error) {
+	k := buildKey{t, o.RepoRoot, o.OutDir}
+	if a, ok := built.Load(k); ok {
+		return a.(build.Artifact), nil
+	}
+	a, err := build.Build(ctx, t, o)
+	if err != nil {
+		return a, err
+	}
+	built.Store(k, a)
+	return a, nil
 }
 
 // Platform is the build platform of a cloud.
