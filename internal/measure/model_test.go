@@ -1,0 +1,175 @@
+package measure
+
+import (
+	"encoding/base64"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestParseReport(t *testing.T) {
+	tests := []struct {
+		name, line string
+		want       Report
+		wantErr    bool
+	}{
+		{name: "lambda cold", line: "REPORT RequestId: 3f0c\tDuration: 5.30 ms\tBilled Duration: 48 ms\tMemory Size: 256 MB\tMax Memory Used: 21 MB\tInit Duration: 41.20 ms\t",
+			want: Report{RequestID: "3f0c", InitMs: 41.2, DurationMs: 5.3, BilledMs: 48, MemorySizeMB: 256, MaxMemoryMB: 21, Cold: true}},
+		{name: "lambda warm", line: "REPORT RequestId: ab\tDuration: 1.01 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 20 MB",
+			want: Report{RequestID: "ab", DurationMs: 1.01, BilledMs: 2, MemorySizeMB: 128, MaxMemoryMB: 20}},
+		{name: "emulator order (init first)", line: "REPORT RequestId: x\tInit Duration: 0.17 ms\tDuration: 2.00 ms\tBilled Duration: 2 ms\tMemory Size: 3008 MB\tMax Memory Used: 3008 MB\t",
+			want: Report{RequestID: "x", InitMs: 0.17, DurationMs: 2, BilledMs: 2, MemorySizeMB: 3008, MaxMemoryMB: 3008, Cold: true}},
+		{name: "not a report", line: "START RequestId: x Version: $LATEST", wantErr: true},
+		{name: "no billed duration", line: "REPORT RequestId: x\tDuration: 2.00 ms", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseReport(tc.line)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v, wantErr %v", err, tc.wantErr)
+			}
+			if !tc.wantErr && got != tc.want {
+				t.Errorf("got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+	tail := base64.StdEncoding.EncodeToString([]byte("START RequestId: q\nhello\nEND RequestId: q\nREPORT RequestId: q\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 9 MB\n"))
+	if r, _, err := ReportFromTail(tail); err != nil || r.RequestID != "q" || r.MaxMemoryMB != 9 {
+		t.Errorf("ReportFromTail: %+v %v", r, err)
+	}
+	if _, _, err := ReportFromTail(base64.StdEncoding.EncodeToString([]byte("no report here\n"))); err == nil {
+		t.Error("a tail without REPORT must be an error")
+	}
+}
+
+func TestParseOutputs(t *testing.T) {
+	tests := []struct {
+		name, json, wantErr, region string
+	}{
+		{name: "aws", json: `{"cloud":"aws","url":"https://x.lambda-url.eu-west-1.on.aws/","functionName":"f","aliasArn":"arn:aws:lambda:eu-west-1:1:function:f:live","proxyEndpoint":"[secret]"}`, region: "eu-west-1"},
+		{name: "gcp", json: `{"cloud":"gcp","url":"https://f-abc.a.run.app"}`},
+		{name: "not json", json: `url: x`, wantErr: "not the JSON object"},
+		{name: "no url", json: `{"cloud":"aws"}`, wantErr: `neither output "url" nor "functionName"`},
+		{name: "url not string", json: `{"url":3}`, wantErr: `output "url" is float64`},
+		{name: "bad cloud", json: `{"cloud":"ibm","url":"x"}`, wantErr: "allowed: aws, gcp, azure"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := ParseOutputs([]byte(tc.json), "out.json")
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "out.json") {
+					t.Fatalf("err %v, want one naming out.json and %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Region() != tc.region {
+				t.Errorf("region %q, want %q", o.Region(), tc.region)
+			}
+		})
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	s := Summarize([]float64{5, 1, 4, 2, 3, 10, 9, 8, 7, 6})
+	if s != (Summary{N: 10, Min: 1, Median: 5, P90: 9, Max: 10}) {
+		t.Errorf("%+v", s)
+	}
+	if Summarize(nil).N != 0 {
+		t.Error("empty")
+	}
+}
+
+func TestCostModel(t *testing.T) {
+	prices := DefaultPrices()
+	p := Point{Setting: Setting{Arch: "arm64", MemoryMB: 1024}, ColdBilled: 100, WarmBilled: 10, ColdMs: 99, WarmMs: 9}
+	// 1 GB, on demand, 10% cold: 0.20 + 0.0000133334 * 1 * (0.1*100 + 0.9*10)/1000 * 1e6
+	m := CostModel{Prices: prices, ColdShare: 0.1, RequestsPerMonth: 1e6}
+	want := 0.20 + 0.0000133334*(0.1*100+0.9*10)/1000*1e6
+	if got := m.Cost(p); math.Abs(got-want) > 1e-9 {
+		t.Errorf("on-demand cost %v, want %v", got, want)
+	}
+	if m.Latency(p) != 99 {
+		t.Error("without warm instances the cold request is the latency")
+	}
+	// One provisioned environment all month, over 1M requests, no cold starts.
+	m = CostModel{Prices: prices, WarmInstances: 1, RequestsPerMonth: 1e6}
+	want = 0.20 + 0.0000077778*10/1000*1e6 + 1*1*730*3600*0.0000033334
+	if got := m.Cost(p); math.Abs(got-want) > 1e-9 {
+		t.Errorf("provisioned cost %v, want %v", got, want)
+	}
+	if m.Latency(p) != 9 {
+		t.Error("with warm instances the warm request is the latency")
+	}
+}
+
+func TestEstimateColdShare(t *testing.T) {
+	tests := []struct {
+		rpm  float64
+		warm int
+		want float64
+	}{
+		{rpm: 1e6, warm: 1, want: 0},
+		{rpm: 0, warm: 0, want: 1},
+		{rpm: 730 * 3600 / 600, warm: 0, want: math.Exp(-1)}, // one request per idle lifetime
+	}
+	for _, tc := range tests {
+		if got := EstimateColdShare(tc.rpm, tc.warm, 600); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("EstimateColdShare(%v, %d) = %v, want %v", tc.rpm, tc.warm, got, tc.want)
+		}
+	}
+}
+
+func TestRecommend(t *testing.T) {
+	pts := func() []Point {
+		return []Point{ // cheap and slow, middle, fast and dear
+			{Setting: Setting{"arm64", 128}, ColdMs: 300, WarmMs: 20, ColdBilled: 300, WarmBilled: 20},
+			{Setting: Setting{"arm64", 512}, ColdMs: 100, WarmMs: 6, ColdBilled: 100, WarmBilled: 6},
+			{Setting: Setting{"arm64", 2048}, ColdMs: 97, WarmMs: 5, ColdBilled: 97, WarmBilled: 5},
+		}
+	}
+	m := CostModel{Prices: DefaultPrices(), ColdShare: 0.05, RequestsPerMonth: 1e6}
+	tests := []struct {
+		strategy string
+		weight   float64
+		want     int
+	}{
+		{"cost", 0.5, 0},
+		{"speed", 0.5, 1}, // 2048 is 3% faster than 512: within 5%, the cheaper wins
+		{"balanced", 0.5, 1},
+		{"balanced", 1, 0},
+	}
+	for _, tc := range tests {
+		p := pts()
+		got, err := Recommend(p, m, tc.strategy, tc.weight)
+		if err != nil || got != tc.want {
+			t.Errorf("%s/%v: got %d (%v), want %d; points %+v", tc.strategy, tc.weight, got, err, tc.want, p)
+		}
+	}
+	if _, err := Recommend(pts(), m, "fastest", 0.5); err == nil || !strings.Contains(err.Error(), "cost, speed, balanced") {
+		t.Errorf("unknown strategy: %v", err)
+	}
+	if _, err := Recommend(nil, m, "cost", 0.5); err == nil {
+		t.Error("no points must be an error")
+	}
+}
+
+func TestPricesTable(t *testing.T) {
+	p := DefaultPrices()
+	if p.Source == "" || p.AsOf == "" || p.AWS.DurationGBs["arm64"] >= p.AWS.DurationGBs["amd64"] {
+		t.Errorf("price table: %+v", p)
+	}
+	if _, err := parsePrices([]byte(`{"source":"x","aws":{"requests_per_million":0.2,"duration_gb_second":{"arm64":1}}}`), "p.json"); err == nil || !strings.Contains(err.Error(), "p.json") {
+		t.Errorf("incomplete table: %v", err)
+	}
+}
+
+func TestNiceStep(t *testing.T) {
+	for raw, want := range map[float64]float64{0.7: 1, 3: 5, 12: 20, 45: 50, 0.013: 0.02, 0: 1} {
+		if got := niceStep(raw); math.Abs(got-want) > 1e-12 {
+			t.Errorf("niceStep(%v) = %v, want %v", raw, got, want)
+		}
+	}
+}
