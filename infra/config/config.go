@@ -143,7 +143,9 @@ func Load(ctx *pulumi.Context, o Options) (*Config, error) {
 			return nil, fmt.Errorf("load config: %w", err)
 		}
 	}
-	sf, err := ReadStack(root, ctx.Stack(), o.StackFile)
+	// Under the engine a stack may live without a file (all config from an ESC
+	// environment): LoadProjectStack then yields an empty stack.
+	sf, err := readStack(root, ctx.Stack(), o.StackFile, false)
 	if err != nil {
 		return nil, fmt.Errorf("load config: %w", err)
 	}

@@ -51,7 +51,12 @@ func FindRoot(dir string) (string, error) {
 
 // ReadStack loads root/Pulumi.yaml and the stack file of stack under its stackConfigDir.
 // stackFile, when not empty, overrides the stack file location (tests, scripts/preview --file).
+// A missing stack file is an error: offline, it is almost always a mistyped stack name.
 func ReadStack(root, stack, stackFile string) (*StackFile, error) {
+	return readStack(root, stack, stackFile, true)
+}
+
+func readStack(root, stack, stackFile string, mustExist bool) (*StackFile, error) {
 	proj, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
 	if err != nil {
 		return nil, fmt.Errorf("load project: %w", err)
@@ -68,9 +73,7 @@ func ReadStack(root, stack, stackFile string) (*StackFile, error) {
 		rel = abs
 	}
 	rel = filepath.ToSlash(rel)
-	if _, err := os.Stat(abs); err != nil {
-		// LoadProjectStack treats a missing file as an empty stack; for us a missing
-		// file is almost always a mistyped stack name.
+	if _, err := os.Stat(abs); err != nil && (mustExist || !os.IsNotExist(err)) {
 		return nil, fmt.Errorf("stack %q: %s: %w", stack, rel, err)
 	}
 	ps, err := workspace.LoadProjectStack(nil, proj, abs)
