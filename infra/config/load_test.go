@@ -16,7 +16,9 @@ type noMocks struct{}
 func (noMocks) NewResource(a pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	return a.Name, a.Inputs, nil
 }
-func (noMocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) { return resource.PropertyMap{}, nil }
+func (noMocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
 
 // load runs config.Load inside a mocked program with engine-style config.
 func load(t *testing.T, stack string, values map[string]string, secret []string) (*config.Config, error) {
