@@ -106,18 +106,23 @@ func TestCostModel(t *testing.T) {
 }
 
 func TestEstimateColdShare(t *testing.T) {
+	perIdle := 730 * 3600 / 600.0 // one request per idle lifetime on average
 	tests := []struct {
-		rpm  float64
-		warm int
-		want float64
+		name     string
+		rpm      float64
+		warm     int
+		lifetime float64
+		want     float64
 	}{
-		{rpm: 1e6, warm: 1, want: 0},
-		{rpm: 0, warm: 0, want: 1},
-		{rpm: 730 * 3600 / 600, warm: 0, want: math.Exp(-1)}, // one request per idle lifetime
+		{"warm instances", 1e6, 1, 7200, 0},
+		{"no traffic", 0, 0, 7200, 1},
+		{"sparse traffic: idle expiry dominates", perIdle, 0, 7200, math.Exp(-1)},
+		{"steady traffic: recycling dominates", 1e6, 0, 7200, 730 * 3600 / 1e6 / 7200},
+		{"no lifetime limit", 1e6, 0, 0, math.Exp(-1e6 / (730 * 3600) * 600)},
 	}
 	for _, tc := range tests {
-		if got := EstimateColdShare(tc.rpm, tc.warm, 600); math.Abs(got-tc.want) > 1e-9 {
-			t.Errorf("EstimateColdShare(%v, %d) = %v, want %v", tc.rpm, tc.warm, got, tc.want)
+		if got := EstimateColdShare(tc.rpm, tc.warm, 600, tc.lifetime); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

@@ -92,12 +92,15 @@ func (m CostModel) Latency(p Point) float64 {
 	return p.WarmMs
 }
 
-// EstimateColdShare estimates the share of requests that find no warm environment when
-// traffic arrives as a Poisson process of requestsPerMonth and an idle environment is
-// reclaimed after idleSeconds (AWS does not publish this; 5 to 15 minutes is commonly
-// observed). With warm instances the share is taken as 0: provisioned environments never
-// cold-start (bursts beyond them are not modelled).
-func EstimateColdShare(requestsPerMonth float64, warmInstances int, idleSeconds float64) float64 {
+// EstimateColdShare estimates the share of requests that find no warm environment. Traffic
+// is a Poisson process of requestsPerMonth; an idle environment is reclaimed after
+// idleSeconds, and even a busy one is replaced after about lifetimeSeconds (AWS publishes
+// neither: 5-15 minutes idle and a few hours of lifetime are commonly observed). So the
+// share is the larger of the chance that the previous request came more than idleSeconds
+// ago and one cold start per lifetime of the one environment steady low traffic needs.
+// With warm instances the share is taken as 0: provisioned environments are initialized
+// ahead of traffic (bursts beyond them are not modelled).
+func EstimateColdShare(requestsPerMonth float64, warmInstances int, idleSeconds, lifetimeSeconds float64) float64 {
 	if warmInstances > 0 {
 		return 0
 	}
@@ -105,7 +108,12 @@ func EstimateColdShare(requestsPerMonth float64, warmInstances int, idleSeconds 
 		return 1
 	}
 	rate := requestsPerMonth / secondsPerMonth
-	return math.Exp(-rate * idleSeconds)
+	idle := math.Exp(-rate * idleSeconds)
+	recycle := 0.0
+	if lifetimeSeconds > 0 {
+		recycle = min(1, 1/(rate*lifetimeSeconds))
+	}
+	return max(idle, recycle)
 }
 
 // Strategies the recommendation can follow.

@@ -58,7 +58,7 @@ Flags:
 type flags struct {
 	stack, stackFile, outputs, memory, arch, apiKey, query, strategy, chart, endpoint, region, prices string
 	runs, warm                                                                                        int
-	coldShare, requestsPerMonth, idle, weight                                                         float64
+	coldShare, requestsPerMonth, idle, lifetime, weight                                               float64
 	asJSON, write                                                                                     bool
 	maxCold, maxWarm, maxDB                                                                           time.Duration
 }
@@ -79,14 +79,15 @@ func flagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.Float64Var(&f.coldShare, "cold-share", -1, "share of requests that meet a cold start, 0..1; negative = estimate from the stack's warmInstances, --requests-per-month and --idle")
 	fs.Float64Var(&f.requestsPerMonth, "requests-per-month", 1e6, "expected requests per month: for the cold-share estimate and to spread provisioned-concurrency cost")
 	fs.Float64Var(&f.idle, "idle", 600, "seconds an idle Lambda environment is assumed to live (not published by AWS; 300-900 is commonly observed), for the cold-share estimate")
+	fs.Float64Var(&f.lifetime, "env-lifetime", 7200, "seconds after which Lambda replaces even a busy environment (not published; a few hours is commonly observed; 0 = never), for the cold-share estimate")
 	fs.StringVar(&f.strategy, "strategy", "balanced", "what to optimise: cost, speed or balanced")
 	fs.Float64Var(&f.weight, "weight", 0.5, "balanced strategy: weight of cost, 0..1 (latency gets 1-weight)")
 	fs.StringVar(&f.chart, "chart", "", "where to write the SVG chart of duration and cost vs memory (default .coldstart/NAME-tune.svg under the repo root)")
 	fs.BoolVar(&f.write, "write", false, "write the recommended memoryMB into stacks/Pulumi.NAME.yaml (that key only; comments kept)")
 	fs.BoolVar(&f.asJSON, "json", false, "print JSON instead of a table")
-	fs.DurationVar(&f.maxCold, "max-cold", 2*time.Second, "target for the recommended setting's cold request (init + first query)")
-	fs.DurationVar(&f.maxWarm, "max-warm", 100*time.Millisecond, "target for the recommended setting's warm /health Duration")
-	fs.DurationVar(&f.maxDB, "max-db", 50*time.Millisecond, "target for the recommended setting's pooled query Duration")
+	fs.DurationVar(&f.maxCold, "max-cold", 2*time.Second, "target for the recommended setting's cold request (init + first query), median")
+	fs.DurationVar(&f.maxWarm, "max-warm", 100*time.Millisecond, "target for the recommended setting's warm /health Duration, median")
+	fs.DurationVar(&f.maxDB, "max-db", 50*time.Millisecond, "target for the recommended setting's pooled query Duration, median")
 	fs.StringVar(&f.prices, "prices", "", "price table JSON in the format of internal/measure/prices.json (default: that file, us-east-1)")
 	fs.StringVar(&f.endpoint, "endpoint-url", "", "Lambda API endpoint override (a VPC endpoint, LocalStack, or the fake used in tests)")
 	fs.StringVar(&f.region, "region", "", "AWS region (default: from the aliasArn output, then the SDK's default chain)")
@@ -143,8 +144,8 @@ func parseFlags(args []string, stderr io.Writer) (parsed, error) {
 	if p.weight < 0 || p.weight > 1 {
 		return p, fmt.Errorf("--weight %v: allowed 0..1", p.weight)
 	}
-	if p.requestsPerMonth <= 0 || p.idle <= 0 {
-		return p, errors.New("--requests-per-month and --idle must be positive")
+	if p.requestsPerMonth <= 0 || p.idle <= 0 || p.lifetime < 0 {
+		return p, errors.New("--requests-per-month and --idle must be positive, --env-lifetime 0 or more")
 	}
 	return p, nil
 }
@@ -271,8 +272,8 @@ func run(ctx context.Context, p parsed, prog *measure.Progress) (*Report, error)
 		Prices: prices.Source + " (" + prices.Region + "; " + prices.AsOf + ")", Notes: tr.Notes, Run: &tr}
 	rep.ColdShare, rep.ColdShareFrom = p.coldShare, "--cold-share"
 	if p.coldShare < 0 {
-		rep.ColdShare = measure.EstimateColdShare(p.requestsPerMonth, st.Config.WarmInstances, p.idle)
-		rep.ColdShareFrom = fmt.Sprintf("estimated: warmInstances %d, %.0f requests/month, %.0f s idle lifetime", st.Config.WarmInstances, p.requestsPerMonth, p.idle)
+		rep.ColdShare = measure.EstimateColdShare(p.requestsPerMonth, st.Config.WarmInstances, p.idle, p.lifetime)
+		rep.ColdShareFrom = fmt.Sprintf("estimated: warmInstances %d, %.0f requests/month, %.0f s idle expiry, %.0f s environment lifetime", st.Config.WarmInstances, p.requestsPerMonth, p.idle, p.lifetime)
 	}
 	model := measure.CostModel{Prices: prices, ColdShare: rep.ColdShare, WarmInstances: st.Config.WarmInstances, RequestsPerMonth: p.requestsPerMonth}
 	best, err := measure.Recommend(tr.Points, model, p.strategy, p.weight)
@@ -282,11 +283,11 @@ func run(ctx context.Context, p parsed, prog *measure.Progress) (*Report, error)
 	rep.Points, rep.Recommended = tr.Points, tr.Points[best]
 	s := tr.Samples[rep.Recommended.Setting.String()]
 	rep.Checks = []check{
-		{Name: "cold request (init + first query)", Value: rep.Recommended.ColdMs, Target: measure.Ms(p.maxCold)},
-		{Name: "warm /health Duration", Value: measure.Summarize(durations(s.Warm)).Median, Target: measure.Ms(p.maxWarm)},
+		{Name: "cold request (init + first query), median", Value: rep.Recommended.ColdMs, Target: measure.Ms(p.maxCold)},
+		{Name: "warm /health Duration, median", Value: measure.Summarize(durations(s.Warm)).Median, Target: measure.Ms(p.maxWarm)},
 	}
 	if len(s.PooledQuery) > 0 {
-		rep.Checks = append(rep.Checks, check{Name: "pooled query Duration", Value: measure.Summarize(durations(s.PooledQuery)).Median, Target: measure.Ms(p.maxDB)})
+		rep.Checks = append(rep.Checks, check{Name: "pooled query Duration, median", Value: measure.Summarize(durations(s.PooledQuery)).Median, Target: measure.Ms(p.maxDB)})
 	}
 	for i := range rep.Checks {
 		rep.Checks[i].OK = rep.Checks[i].Value < rep.Checks[i].Target
@@ -360,7 +361,7 @@ func printTable(w io.Writer, r *Report) {
 		if !c.OK {
 			mark = "MISS"
 		}
-		fmt.Fprintf(w, "%s %-36s %8.2f ms  (target < %.0f ms)\n", mark, c.Name, c.Value, c.Target)
+		fmt.Fprintf(w, "%s %-44s %8.2f ms  (target < %.0f ms)\n", mark, c.Name, c.Value, c.Target)
 	}
 	fmt.Fprintf(w, "chart: %s\nprices: %s\n", r.Chart, r.Prices)
 	if r.Wrote != "" {
