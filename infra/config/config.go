@@ -234,8 +234,8 @@ func Decode(src Source) (*Config, error) {
 	d.object("aws", &c.AWS)
 	d.object("gcp", &c.GCP)
 	d.object("azure", &c.Azure)
-	if err := v.Err(); err != nil {
-		return nil, err // type errors first: defaults and ranges on garbage only add noise
+	if d.typeErr {
+		return nil, v.Err() // type errors first: defaults and ranges on garbage only add noise
 	}
 
 	c.applyDefaults()
@@ -369,9 +369,10 @@ func (c *Config) validate(v *Problems, d *decoder) {
 
 // decoder reads engine-style strings with type checks.
 type decoder struct {
-	src Source
-	v   *Problems
-	bad map[string]bool
+	src     Source
+	v       *Problems
+	bad     map[string]bool // keys whose value was rejected
+	typeErr bool            // a value could not be read as its type
 }
 
 func (d *decoder) raw(key string) (string, bool) {
@@ -379,7 +380,14 @@ func (d *decoder) raw(key string) (string, bool) {
 	return s, ok
 }
 
-func (d *decoder) fail(key, value, allowed string) {
+// fail records a value that cannot be read as its type (or is not one of its values).
+func (d *decoder) fail(key string, value any, allowed string) {
+	d.reject(key, value, allowed)
+	d.typeErr = true
+}
+
+// reject records a problem with key and ignores its value from here on.
+func (d *decoder) reject(key string, value any, allowed string) {
 	if d.bad == nil {
 		d.bad = map[string]bool{}
 	}
@@ -418,21 +426,17 @@ func (d *decoder) checkKeys() {
 		}
 		k := Namespace + ":" + name
 		if d.src.PlainInFile[k] {
-			d.fail(name, "(plain text, not shown)", fmt.Sprintf(
+			d.reject(name, raw("(plain text, not shown)"), fmt.Sprintf(
 				"a secret: remove it from the stack file and run `pulumi config set --secret %s <value> -s %s`", name, stackOf(d.src.File)))
 		} else if _, set := d.src.Values[k]; set && !d.src.Secret[k] {
-			d.fail(name, "(plain text, not shown)", "a secret: set it with `pulumi config set --secret` or a secret store")
+			d.reject(name, raw("(plain text, not shown)"), "a secret: set it with `pulumi config set --secret` or a secret store")
 		}
 	}
 }
 
 // failRaw records a problem whose value is shown as written (JSON of an object field).
 func (d *decoder) failRaw(key, value, allowed string) {
-	if d.bad == nil {
-		d.bad = map[string]bool{}
-	}
-	d.bad[key] = true
-	d.v.Add(key, raw(value), allowed)
+	d.fail(key, raw(value), allowed)
 }
 
 func (d *decoder) str(key, def string, check func(string) string) string {
@@ -504,7 +508,7 @@ func (d *decoder) object(key string, out any) {
 			if near := closest(f, knownNames); near != "" {
 				allowed = fmt.Sprintf("unknown setting; did you mean %s.%s?", key, near)
 			}
-			d.failRaw(key+"."+f, string(fields[f]), allowed)
+			d.reject(key+"."+f, raw(fields[f]), allowed)
 			continue
 		}
 		fv := rv.Field(idx)

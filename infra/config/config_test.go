@@ -138,12 +138,13 @@ func TestDefaults(t *testing.T) {
 // TestProblemsAreAllReported: several mistakes come back in one error, sorted by key.
 func TestProblemsAreAllReported(t *testing.T) {
 	_, err := config.FromStackFile(root(t), "test", writeStack(t, awsBase,
-		"  ai-agent-connector:memoryMB: 64\n  ai-agent-connector:warmInstances: 20\n  ai-agent-connector:timeoutSeconds: 901\n"))
+		"  ai-agent-connector:memoryMB: 64\n  ai-agent-connector:warmInstances: 20\n  ai-agent-connector:timeoutSeconds: 901\n"+
+			"  ai-agent-connector:timeoutSecs: 30\n  ai-agent-connector:apiKeys: k\n  ai-agent-connector:aws:\n    multiAZ: true\n"))
 	var inv *config.InvalidError
-	if !errors.As(err, &inv) || len(inv.Problems) != 3 {
-		t.Fatalf("want 3 problems, got %v", err)
+	if !errors.As(err, &inv) || len(inv.Problems) != 6 {
+		t.Fatalf("want 6 problems (a typo or a plain secret must not hide range problems), got %v", err)
 	}
-	if !strings.HasPrefix(err.Error(), "invalid config (3 problems):") {
+	if !strings.HasPrefix(err.Error(), "invalid config (6 problems):") {
 		t.Errorf("message: %v", err)
 	}
 }
