@@ -74,14 +74,21 @@ func Run(o Options) (*Plan, error) {
 		if err := prog.Run(ctx); err != nil {
 			return err
 		}
+		// Outputs built without the context (pulumi.String(...).ToStringOutput()) are
+		// not tracked by RunErr's wait, so wait for every export's apply here: under
+		// mocks (not a dry run) every value resolves.
+		var pending sync.WaitGroup
 		for k, v := range exports {
+			pending.Add(1)
 			v.ApplyT(func(x any) any {
+				defer pending.Done()
 				mu.Lock()
 				defer mu.Unlock()
 				outputs[k] = x
 				return x
 			})
 		}
+		pending.Wait()
 		return nil
 	}, pulumi.WithMocks(project, o.Stack, mocks), func(info *pulumi.RunInfo) {
 		// What the engine would pass: stack values over Pulumi.yaml defaults; secure

@@ -1,0 +1,140 @@
+package program_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/gcp"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/policy"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/preview"
+)
+
+func init() { cloudAssertions[config.CloudGCP] = assertGCP }
+
+// assertGCP checks a GCP plan against the config it came from.
+func assertGCP(t *testing.T, cfg *config.Config, plan *preview.Plan) {
+	only(t, plan, gcp.Type)
+	g := cfg.GCP
+
+	fn := only(t, plan, "gcp:cloudfunctionsv2/function:Function")
+	eq(t, "location", fn.String("location"), g.Region)
+	eq(t, "runtime", fn.String("buildConfig.runtime"), g.Runtime)
+	eq(t, "entryPoint", fn.String("buildConfig.entryPoint"), "Connector")
+	eq(t, "availableMemory", fn.String("serviceConfig.availableMemory"), itoa(cfg.MemoryMB)+"Mi")
+	eq(t, "availableCpu", fn.String("serviceConfig.availableCpu"), g.CPU)
+	eq(t, "minInstanceCount", fn.Number("serviceConfig.minInstanceCount"), float64(cfg.WarmInstances))
+	eq(t, "maxInstanceCount", fn.Number("serviceConfig.maxInstanceCount"), float64(cfg.MaxInstances))
+	eq(t, "maxInstanceRequestConcurrency", fn.Number("serviceConfig.maxInstanceRequestConcurrency"), float64(g.Concurrency))
+	eq(t, "timeoutSeconds", fn.Number("serviceConfig.timeoutSeconds"), float64(cfg.TimeoutSeconds))
+
+	// The source archive: in the private bucket, named by the artifact's hash, so an
+	// unchanged function keeps its object and is not rebuilt.
+	obj := only(t, plan, "gcp:storage/bucketObject:BucketObject")
+	eq(t, "object name", obj.String("name"), "function-"+plan.Outputs["artifactSha256"].(string)+".zip")
+	eq(t, "storageSource.object", fn.String("buildConfig.source.storageSource.object"), obj.String("name"))
+	bucket := only(t, plan, "gcp:storage/bucket:Bucket")
+	eq(t, "storageSource.bucket", fn.String("buildConfig.source.storageSource.bucket"), obj.String("bucket"))
+	eq(t, "uniformBucketLevelAccess", bucket.Bool("uniformBucketLevelAccess"), true)
+	eq(t, "publicAccessPrevention", bucket.String("publicAccessPrevention"), "enforced")
+
+	// Environment per the function's contract: connector + IAM, no host, no password.
+	env := func(k string) string { return fn.String("serviceConfig.environmentVariables." + k) }
+	sa := only(t, plan, "gcp:serviceaccount/account:Account")
+	email := plan.Outputs["serviceAccountEmail"].(string)
+	eq(t, "serviceAccountEmail", fn.String("serviceConfig.serviceAccountEmail"), email)
+	iamUser := strings.TrimSuffix(email, ".gserviceaccount.com")
+	eq(t, "DATABASE_URL", env("DATABASE_URL"), "user="+iamUser+" dbname="+cfg.Database.Name+" sslmode=disable")
+	eq(t, "CLOUDSQL_INSTANCE", env("CLOUDSQL_INSTANCE"), plan.Outputs["instanceConnectionName"])
+	if parts := strings.Split(env("CLOUDSQL_INSTANCE"), ":"); len(parts) != 3 || parts[1] != g.Region {
+		t.Errorf("CLOUDSQL_INSTANCE = %q, want project:%s:instance", env("CLOUDSQL_INSTANCE"), g.Region)
+	}
+	eq(t, "POOL_SIZE", env("POOL_SIZE"), itoa(cfg.PoolSize))
+	if cfg.PoolSize > g.Concurrency {
+		t.Errorf("POOL_SIZE %d above concurrency %d", cfg.PoolSize, g.Concurrency)
+	}
+	eq(t, "DB_SCHEMAS", env("DB_SCHEMAS"), strings.Join(cfg.DBSchemas, ","))
+	eq(t, "COLD_START_WARN_MS", env("COLD_START_WARN_MS"), itoa(cfg.ColdStartWarnMs))
+	eq(t, "QUERY_TIMEOUT_MS", env("QUERY_TIMEOUT_MS"), itoa(cfg.QueryTimeoutMs))
+	sev, _ := fn.Get("serviceConfig.secretEnvironmentVariables")
+	list, _ := sev.([]any)
+	if len(list) != 1 || list[0].(map[string]any)["key"] != "API_KEYS" || list[0].(map[string]any)["version"] != "latest" {
+		t.Errorf("secretEnvironmentVariables = %v, want API_KEYS from Secret Manager", sev)
+	}
+	secret := only(t, plan, "gcp:secretmanager/secret:Secret")
+	eq(t, "secret env var secret", list[0].(map[string]any)["secret"], secret.String("secretId"))
+	eq(t, "api-keys secret versions", len(policy.OfType(plan.Resources, "gcp:secretmanager/secretVersion:SecretVersion")),
+		map[bool]int{true: 1, false: 0}[cfg.APIKeys.IsSet()])
+
+	// Least privilege: exactly Cloud SQL client + instance user on the project, and
+	// secretAccessor on the one secret.
+	var roles []string
+	for _, m := range policy.OfType(plan.Resources, "gcp:projects/iAMMember:IAMMember") {
+		roles = append(roles, m.String("role"))
+		eq(t, "project member", m.String("member"), "serviceAccount:"+email)
+	}
+	eq(t, "project roles", strings.Join(roles, ","), "roles/cloudsql.client,roles/cloudsql.instanceUser")
+	access := only(t, plan, "gcp:secretmanager/secretIamMember:SecretIamMember")
+	eq(t, "secret role", access.String("role"), "roles/secretmanager.secretAccessor")
+	eq(t, "secret scope", access.String("secretId"), secret.String("secretId"))
+	eq(t, "service account id", sa.String("accountId") != "", true)
+
+	// Invokers: exactly the configured members.
+	var members []string
+	for _, m := range policy.OfType(plan.Resources, "gcp:cloudrunv2/serviceIamMember:ServiceIamMember") {
+		eq(t, "invoker role", m.String("role"), "roles/run.invoker")
+		members = append(members, m.String("member"))
+	}
+	eq(t, "invokers", strings.Join(members, ","), strings.Join(g.Invokers, ","))
+
+	// Cloud SQL: connector-only, IAM auth, backups, deletion protection as configured.
+	db := only(t, plan, "gcp:sql/databaseInstance:DatabaseInstance")
+	eq(t, "databaseVersion", db.String("databaseVersion"), "POSTGRES_"+cfg.Database.EngineVersion)
+	eq(t, "tier", db.String("settings.tier"), g.DBTier)
+	eq(t, "availabilityType", db.String("settings.availabilityType"), g.DBAvailability)
+	eq(t, "connectorEnforcement", db.String("settings.connectorEnforcement"), "REQUIRED")
+	eq(t, "sslMode", db.String("settings.ipConfiguration.sslMode"), "TRUSTED_CLIENT_CERTIFICATE_REQUIRED")
+	eq(t, "backups", db.Bool("settings.backupConfiguration.enabled"), true)
+	eq(t, "retainedBackups", db.Number("settings.backupConfiguration.backupRetentionSettings.retainedBackups"), float64(cfg.Database.BackupRetentionDays))
+	eq(t, "deletionProtection", db.Bool("deletionProtection"), cfg.Database.DeletionProtection)
+	eq(t, "deletionProtectionEnabled", db.Bool("settings.deletionProtectionEnabled"), cfg.Database.DeletionProtection)
+	user := only(t, plan, "gcp:sql/user:User")
+	eq(t, "db user", user.String("name"), iamUser)
+	eq(t, "db user type", user.String("type"), "CLOUD_IAM_SERVICE_ACCOUNT")
+	if _, has := user.Get("password"); has {
+		t.Error("IAM database user has a password")
+	}
+	eq(t, "database", only(t, plan, "gcp:sql/database:Database").String("name"), cfg.Database.Name)
+
+	lb := only(t, plan, "gcp:logging/projectBucketConfig:ProjectBucketConfig")
+	eq(t, "log retentionDays", lb.Number("retentionDays"), float64(cfg.LogRetentionDays))
+	sink := only(t, plan, "gcp:logging/projectSink:ProjectSink")
+	if !strings.Contains(sink.String("filter"), plan.Outputs["functionName"].(string)) {
+		t.Errorf("log sink filter %q does not select the function", sink.String("filter"))
+	}
+}
+
+// TestGCPStacksDiffer pins what the two committed GCP stacks are for.
+func TestGCPStacksDiffer(t *testing.T) {
+	root := projectRoot(t)
+	dev, err := config.FromStackFile(root, "gcp-dev", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, err := config.FromStackFile(root, "gcp-prod", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dev.WarmInstances != 0 || dev.Database.DeletionProtection {
+		t.Errorf("gcp-dev: want no warm instances and no deletion protection; got %d, %v", dev.WarmInstances, dev.Database.DeletionProtection)
+	}
+	if prod.WarmInstances < 1 || !prod.Database.DeletionProtection || prod.GCP.DBAvailability != "REGIONAL" {
+		t.Errorf("gcp-prod: want warm instances, deletion protection, a regional instance; got %d, %v, %s",
+			prod.WarmInstances, prod.Database.DeletionProtection, prod.GCP.DBAvailability)
+	}
+	for _, m := range prod.GCP.Invokers {
+		if m == "allUsers" || m == "allAuthenticatedUsers" {
+			t.Errorf("gcp-prod invokers include %s", m)
+		}
+	}
+}
