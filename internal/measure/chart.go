@@ -25,7 +25,7 @@ func WriteChart(w io.Writer, points []Point, info ChartInfo) error {
 	if len(points) == 0 {
 		return fmt.Errorf("chart: no points")
 	}
-	const W, H, panelW, panelH, left, top = 1000, 420, 400, 280, 80, 60
+	const W, H, panelW, panelH, left, top, gap = 1100, 500, 400, 260, 90, 80, 150
 	var mems []int
 	for _, p := range points {
 		if !slices.Contains(mems, p.MemoryMB) {
@@ -62,7 +62,7 @@ func WriteChart(w io.Writer, points []Point, info ChartInfo) error {
 		series []series
 	}{
 		{left, "duration vs memory", "ms (median)", nil},
-		{left + panelW + 120, "cost per million requests vs memory", "USD", nil},
+		{left + panelW + gap, "cost per million requests vs memory", "USD", nil},
 	}
 	for _, a := range archs {
 		panels[0].series = append(panels[0].series,
@@ -83,7 +83,7 @@ func WriteChart(w io.Writer, points []Point, info ChartInfo) error {
 		step := niceStep(maxY / 4)
 		top4 := math.Max(step*math.Ceil(maxY/step), step)
 		yOf := func(v float64) float64 { return top + panelH - v/top4*panelH }
-		fmt.Fprintf(&b, `<g class="panel"><text x="%.0f" y="%d" font-weight="bold">%s</text>`+"\n", pn.ox, top-14, html.EscapeString(pn.title))
+		fmt.Fprintf(&b, `<g class="panel"><text x="%.0f" y="%d" font-weight="bold">%s</text>`+"\n", pn.ox, top-10, html.EscapeString(pn.title))
 		fmt.Fprintf(&b, `<rect x="%.0f" y="%d" width="%d" height="%d" fill="none" stroke="#999"/>`+"\n", pn.ox, top, panelW, panelH)
 		for v := 0.0; v <= top4+step/2; v += step {
 			fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#eee"/><text x="%.0f" y="%.1f" text-anchor="end" fill="#333">%s</text>`+"\n",
@@ -109,9 +109,10 @@ func WriteChart(w io.Writer, points []Point, info ChartInfo) error {
 				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"><title>%s: %s</title></circle>`+"\n",
 					xOf(pn.ox, p.MemoryMB), yOf(s.y(p)), archColor[s.arch], p.Setting, tick(s.y(p)))
 			}
-			ly := top + 14 + si*16
+			// Legend under the panel, clear of the lines.
+			ly := top + panelH + 56 + si*16
 			fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%d" y2="%d" stroke="%s" stroke-width="2"%s/><text x="%.0f" y="%d">%s</text>`+"\n",
-				pn.ox+panelW-190, pn.ox+panelW-166, ly, ly, archColor[s.arch], dash, pn.ox+panelW-160, ly+4, html.EscapeString(s.name))
+				pn.ox, pn.ox+24, ly, ly, archColor[s.arch], dash, pn.ox+30, ly+4, html.EscapeString(s.name))
 		}
 		if r := info.Recommended; r >= 0 && r < len(points) {
 			p := points[r]
@@ -125,7 +126,7 @@ func WriteChart(w io.Writer, points []Point, info ChartInfo) error {
 		b.WriteString("</g>\n")
 	}
 	if r := info.Recommended; r >= 0 && r < len(points) {
-		fmt.Fprintf(&b, `<text x="%d" y="44" fill="#2b8a3e">recommended: %s (circled)</text>`+"\n", left, points[r].Setting)
+		fmt.Fprintf(&b, `<text x="%d" y="46" fill="#2b8a3e">recommended: %s (circled)</text>`+"\n", left, points[r].Setting)
 	}
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())
