@@ -175,7 +175,7 @@ func (g *GCP) validate(c *Config, v *Problems) {
 	cpuOK := slices.Contains(gcpCPUs, g.CPU)
 	if !cpuOK {
 		v.Addf("gcp.cpu", g.CPU, "one of %s", strings.Join(gcpCPUs, ", "))
-	} else if lo, hi := gcpCPUMemory(g.CPU); c.MemoryMB >= GCPMinMemoryMB && (c.MemoryMB < lo || c.MemoryMB > hi) {
+	} else if lo, hi := gcpCPUMemory(g.CPU); c.MemoryMB >= GCPMinMemoryMB && c.MemoryMB <= GCPMaxMemoryMB && (c.MemoryMB < lo || c.MemoryMB > hi) {
 		v.Addf("memoryMB", c.MemoryMB, "%d to %d MB with gcp.cpu %s (Cloud Run memory/CPU limits); change memoryMB or gcp.cpu", lo, hi, g.CPU)
 	}
 	if g.Concurrency < 1 || g.Concurrency > GCPMaxConcurrency {
