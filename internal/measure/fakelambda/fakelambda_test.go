@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -92,5 +94,22 @@ func TestControlPlane(t *testing.T) {
 	}
 	if s.Updates() != 2 {
 		t.Errorf("%d updates, want 2 (failed ones do not count)", s.Updates())
+	}
+}
+
+func TestLineLogTrims(t *testing.T) {
+	l := newLineLog(nil)
+	for i := range keepLines + 10 {
+		fmt.Fprintf(l, "line %d\n", i)
+	}
+	if len(l.lines) != keepLines || l.len() != keepLines+10 {
+		t.Fatalf("kept %d, position %d", len(l.lines), l.len())
+	}
+	mark := l.len()
+	l.Write([]byte("START RequestId: r\n"))
+	l.Write([]byte("REPORT RequestId: r\tDuration: 1 ms\n"))
+	got, err := l.waitFor(context.Background(), mark, "REPORT RequestId: r")
+	if err != nil || len(got) != 2 || !strings.HasPrefix(got[0], "START") {
+		t.Errorf("waitFor after trimming: %q %v", got, err)
 	}
 }
