@@ -142,6 +142,8 @@ func ColdNote(cloud string) string {
 	switch cloud {
 	case "gcp":
 		return "GCP: a cold instance cannot be forced over HTTP. The first request is cold only if no instance was up: with warmInstances 0, wait until the service scaled to zero (about 15 minutes idle), or deploy a new revision first (gcloud run services update SERVICE --region REGION --update-env-vars COLDSTART_NONCE=$(date +%s)). With min instances set, requests stay warm by design."
+	case "aws":
+		return "AWS over HTTP: cold starts are forced only through the Lambda API; give --outputs (with functionName) and AWS credentials to measure them"
 	case "azure":
 		return "Azure: a cold instance cannot be forced over HTTP. Restart the app first (az functionapp restart -g GROUP -n APP); on Flex Consumption with warmInstances 0 an idle app also scales to zero. Always-ready / pre-warmed / Always-On instances keep requests warm by design."
 	}

@@ -17,20 +17,27 @@ type Stack struct {
 
 // LoadStack reads stacks/Pulumi.<name>.yaml under root (or stackFile when not empty) and
 // the stack's outputs: from outputsFile when given, else through the Automation API (needs
-// the pulumi CLI).
-func LoadStack(ctx context.Context, root, name, stackFile, outputsFile string) (*Stack, error) {
+// the pulumi CLI). url, when not empty, replaces the "url" output; with url and no
+// outputsFile the Automation API is not asked (the URL is all an HTTP measurement needs).
+func LoadStack(ctx context.Context, root, name, stackFile, outputsFile, url string) (*Stack, error) {
 	cfg, err := config.FromStackFile(root, name, stackFile)
 	if err != nil {
 		return nil, err
 	}
 	var out Outputs
-	if outputsFile != "" {
+	switch {
+	case outputsFile != "":
 		out, err = ReadOutputsFile(outputsFile)
-	} else {
+	case url != "":
+		out = Outputs{Raw: map[string]any{"url": url}}
+	default:
 		out, err = StackOutputs(ctx, root, name)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if url != "" {
+		out.URL = url
 	}
 	if out.Cloud == "" {
 		out.Cloud = string(cfg.Cloud)
@@ -38,11 +45,8 @@ func LoadStack(ctx context.Context, root, name, stackFile, outputsFile string) (
 	if out.Cloud != string(cfg.Cloud) {
 		return nil, fmt.Errorf("stack %s: outputs say cloud %q but %s says %q: outputs of another stack?", name, out.Cloud, cfg.StackFile, cfg.Cloud)
 	}
-	if out.Cloud == "aws" && out.FunctionName == "" {
-		return nil, fmt.Errorf("stack %s: output \"functionName\" is missing; it is needed to invoke the function", name)
-	}
-	if out.Cloud != "aws" && out.URL == "" {
-		return nil, fmt.Errorf("stack %s: output \"url\" is missing", name)
+	if out.FunctionName == "" && out.URL == "" {
+		return nil, fmt.Errorf("stack %s: neither output \"functionName\" nor \"url\" is known (give --outputs or --url)", name)
 	}
 	return &Stack{Name: name, Config: cfg, Outputs: out}, nil
 }

@@ -23,10 +23,10 @@ import (
 )
 
 type stackFlags struct {
-	stack, outputs, apiKey, query, endpoint, region, history, local string
-	runs, warm                                                      int
-	asJSON, noSave                                                  bool
-	maxCold, maxWarm, maxDB                                         time.Duration
+	stack, outputs, url, apiKey, query, endpoint, region, history, local string
+	runs, warm                                                           int
+	asJSON, noSave                                                       bool
+	maxCold, maxWarm, maxDB                                              time.Duration
 }
 
 const stackUsage = `Usage: go run ./scripts/coldstart --stack NAME [flags]
@@ -128,6 +128,7 @@ func stackFlagSet(f *stackFlags, stderr io.Writer) *flag.FlagSet {
 	fs.Usage = func() { fmt.Fprint(stderr, stackUsage); fs.PrintDefaults() }
 	fs.StringVar(&f.stack, "stack", "", "stack name: stacks/Pulumi.NAME.yaml (required)")
 	fs.StringVar(&f.outputs, "outputs", "", "stack outputs file from `pulumi stack output --json -s NAME > FILE`; empty = ask Pulumi through the Automation API (needs the pulumi CLI and a login)")
+	fs.StringVar(&f.url, "url", "", "the function's base URL, replacing the \"url\" output; with no --outputs, Pulumi is not asked (GCP/Azure need nothing else; on AWS, without functionName the URL is timed over HTTP and no cold start is forced)")
 	fs.IntVar(&f.runs, "runs", 3, "AWS: forced cold starts (each is a configuration update; GCP/Azure measure one first request)")
 	fs.IntVar(&f.warm, "warm", 10, "warm requests (and pooled queries) after the cold ones")
 	fs.StringVar(&f.apiKey, "api-key", os.Getenv("CONNECTOR_API_KEY"), "bearer key for /v1/query (default $CONNECTOR_API_KEY); empty = no query figures")
@@ -150,7 +151,7 @@ func runStack(ctx context.Context, f stackFlags, p *meas.Progress) (*meas.Result
 	if err != nil {
 		return nil, err
 	}
-	st, err := meas.LoadStack(ctx, root, f.stack, "", f.outputs)
+	st, err := meas.LoadStack(ctx, root, f.stack, "", f.outputs, f.url)
 	if err != nil {
 		return nil, err
 	}
@@ -166,8 +167,8 @@ func runStack(ctx context.Context, f stackFlags, p *meas.Progress) (*meas.Result
 	o := meas.RunOptions{Cold: f.runs, Warm: f.warm, APIKey: f.apiKey, Query: f.query,
 		Targets: meas.Targets{ColdMs: meas.Ms(f.maxCold), WarmMs: meas.Ms(f.maxWarm), PooledMs: meas.Ms(f.maxDB)}}
 	var res *meas.Result
-	switch st.Outputs.Cloud {
-	case "aws":
+	switch {
+	case st.Outputs.Cloud == "aws" && st.Outputs.FunctionName != "":
 		l, err := lambdaFor(ctx, st, f.region, f.endpoint)
 		if err != nil {
 			return nil, err

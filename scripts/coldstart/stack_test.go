@@ -99,8 +99,8 @@ func TestStackTargets(t *testing.T) {
 		}
 	})
 
+	url := measuretest.HTTPTarget(t, db)
 	t.Run("gcp", func(t *testing.T) {
-		url := measuretest.HTTPTarget(t, db)
 		outputs := writeJSON(t, filepath.Join(dir, "gcp.json"), map[string]any{"cloud": "gcp", "url": url})
 		code, r, stderr := runStackCLI(t, "--stack", "gcp-dev", "--outputs", outputs, "--api-key", measuretest.APIKey,
 			"--warm", "3", "--history", hist, "--local", local, "--json")
@@ -116,6 +116,20 @@ func TestStackTargets(t *testing.T) {
 		figure(t, r, "pooled_query_ms")
 		if !strings.Contains(strings.Join(r.Notes, " "), "cannot be forced") {
 			t.Errorf("notes do not say that GCP cannot force a cold instance: %v", r.Notes)
+		}
+	})
+
+	// The form the GCP and Azure components export as coldStartCommand: --url, no outputs.
+	t.Run("azure --url", func(t *testing.T) {
+		code, r, stderr := runStackCLI(t, "--stack", "azure-dev", "--url", url, "--warm", "2", "--history", hist, "--no-save", "--json")
+		if code != 0 {
+			t.Fatalf("exit %d; stderr: %s", code, stderr)
+		}
+		if r.Cloud != "azure" || r.Endpoint != url || figure(t, r, "warm_ms").Summary.N != 2 {
+			t.Errorf("result %+v", r)
+		}
+		if _, err := os.Stat(filepath.Join(hist, "azure-dev.json")); err == nil {
+			t.Error("--no-save kept the run")
 		}
 	})
 }

@@ -219,9 +219,12 @@ func run(ctx context.Context, p parsed, prog *measure.Progress) (*Report, error)
 	if err != nil {
 		return nil, err
 	}
-	st, err := measure.LoadStack(ctx, root, p.stack, p.stackFile, p.outputs)
+	st, err := measure.LoadStack(ctx, root, p.stack, p.stackFile, p.outputs, "")
 	if err != nil {
 		return nil, err
+	}
+	if st.Outputs.Cloud == "aws" && st.Outputs.FunctionName == "" {
+		return nil, fmt.Errorf("stack %s: output \"functionName\" is missing; tune invokes the function through the Lambda API", p.stack)
 	}
 	if st.Outputs.Cloud != "aws" {
 		return nil, fmt.Errorf("stack %s is on %s: tune changes memory through the Lambda API and works on AWS only; on %s deploy each memoryMB and compare with `go run ./scripts/coldstart --stack %s`",
