@@ -33,6 +33,11 @@ import (
 // Type is the component's type token.
 const Type = "ai-agent-connector:azure:Connector"
 
+// AdminLogin is the Flexible Server administrator. The function never uses it: it
+// logs in as database.user, a read-only role created once with the bootstrap SQL in
+// docs/gcp-azure.md.
+const AdminLogin = "aacadmin"
+
 // Built-in Azure role definition ids (the same GUID in every tenant).
 const (
 	roleKeyVaultSecretsUser   = "4633458b-17de-408a-b874-0445c86b69e6"
@@ -144,11 +149,11 @@ func (d *deployer) declare(c *Connector) error {
 	if err != nil {
 		return err
 	}
-	dbHost, passwordRef, err := d.database(vnet, dbSubnet, vault)
+	dbHost, passwordRef, passwordID, err := d.database(vnet, dbSubnet, vault)
 	if err != nil {
 		return err
 	}
-	apiKeysRef, err := d.apiKeys(vault)
+	apiKeysRef, apiKeysID, err := d.apiKeys(vault)
 	if err != nil {
 		return err
 	}
@@ -180,16 +185,21 @@ func (d *deployer) declare(c *Connector) error {
 		return err
 	}
 
-	// The app's identity may read the vault's secrets (and nothing else there) and
-	// use the storage account (host state and the deployment package).
-	principal := app.Identity.PrincipalId()
-	for _, g := range []struct {
+	// The app's identity may read exactly its own secrets (Key Vault RBAC at secret
+	// scope) and use the storage account (host state and the deployment package).
+	type grant struct {
 		suffix, role string
 		scope        pulumi.StringInput
-	}{
-		{"kv-secrets-user", roleKeyVaultSecretsUser, vault.ID()},
-		{"blob-owner", roleStorageBlobDataOwner, sa.ID()},
-	} {
+	}
+	grants := []grant{{"blob-owner", roleStorageBlobDataOwner, sa.ID()}}
+	if d.cfg.Database.Creates() {
+		grants = append(grants, grant{"kv-db-password", roleKeyVaultSecretsUser, passwordID})
+	}
+	if d.cfg.APIKeys.IsSet() {
+		grants = append(grants, grant{"kv-api-keys", roleKeyVaultSecretsUser, apiKeysID})
+	}
+	principal := app.Identity.PrincipalId()
+	for _, g := range grants {
 		if _, err := authorization.NewRoleAssignment(d.ctx, d.n(g.suffix), &authorization.RoleAssignmentArgs{
 			PrincipalId:      principal,
 			PrincipalType:    pulumi.String("ServicePrincipal"),
@@ -361,10 +371,12 @@ func (d *deployer) vault() (*keyvault.Vault, error) {
 // database creates the Flexible Server (private access, backups, Entra ID and
 // password auth, PgBouncer on) or points at an existing one; it returns the host
 // and the versionless Key Vault URI of the password.
-func (d *deployer) database(vnet *network.VirtualNetwork, subnet *network.Subnet, vault *keyvault.Vault) (host, passwordURI pulumi.StringOutput, err error) {
+func (d *deployer) database(vnet *network.VirtualNetwork, subnet *network.Subnet, vault *keyvault.Vault) (host, passwordURI pulumi.StringOutput, secretID pulumi.IDOutput, err error) {
 	db := d.cfg.Database
 	if !db.Creates() {
-		return pulumi.String(d.a.ExistingServerFqdn).ToStringOutput(), pulumi.String(d.a.ExistingPasswordSecretUri).ToStringOutput(), nil
+		// The secret lives outside this stack: grant the app's identity Key Vault
+		// Secrets User on it yourself (docs/gcp-azure.md).
+		return pulumi.String(d.a.ExistingServerFqdn).ToStringOutput(), pulumi.String(d.a.ExistingPasswordSecretUri).ToStringOutput(), secretID, nil
 	}
 	zone, err := network.NewPrivateZone(d.ctx, d.n("pg-dns"), &network.PrivateZoneArgs{
 		ResourceGroupName: d.rg,
@@ -373,7 +385,7 @@ func (d *deployer) database(vnet *network.VirtualNetwork, subnet *network.Subnet
 		Tags:              d.tags(),
 	}, d.parent)
 	if err != nil {
-		return host, passwordURI, fmt.Errorf("private dns zone: %w", err)
+		return host, passwordURI, secretID, fmt.Errorf("private dns zone: %w", err)
 	}
 	link, err := network.NewVirtualNetworkLink(d.ctx, d.n("pg-dns-link"), &network.VirtualNetworkLinkArgs{
 		ResourceGroupName:   d.rg,
@@ -383,18 +395,24 @@ func (d *deployer) database(vnet *network.VirtualNetwork, subnet *network.Subnet
 		VirtualNetwork:      &network.SubResourceArgs{Id: vnet.ID()},
 	}, d.parent)
 	if err != nil {
-		return host, passwordURI, fmt.Errorf("private dns link: %w", err)
+		return host, passwordURI, secretID, fmt.Errorf("private dns link: %w", err)
 	}
 
-	// The admin password is generated once, here, and lives only in the state (as a
-	// secret) and in Key Vault. Later runs generate a new candidate that
-	// ignoreChanges discards, so the password does not churn; rotate it in Key
-	// Vault and on the server together.
-	password, err := generatePassword()
+	// Two generated passwords: the server admin's (used only to bootstrap roles, see
+	// docs/gcp-azure.md) and the function's own read-only login, database.user.
+	// Each is generated once, here, and lives only in the state (as a secret) and
+	// in Key Vault. Later runs generate new candidates that ignoreChanges discards,
+	// so the passwords do not churn; rotate in Key Vault and PostgreSQL together.
+	adminPW, err := generatePassword()
 	if err != nil {
-		return host, passwordURI, err
+		return host, passwordURI, secretID, err
 	}
-	pw := pulumi.ToSecret(pulumi.String(password)).(pulumi.StringOutput)
+	appPW, err := generatePassword()
+	if err != nil {
+		return host, passwordURI, secretID, err
+	}
+	adminSecret := pulumi.ToSecret(pulumi.String(adminPW)).(pulumi.StringOutput)
+	appSecret := pulumi.ToSecret(pulumi.String(appPW)).(pulumi.StringOutput)
 
 	ha := "Disabled"
 	if d.a.HighAvailability {
@@ -410,13 +428,13 @@ func (d *deployer) database(vnet *network.VirtualNetwork, subnet *network.Subnet
 		HighAvailability:           &azurenative.HighAvailabilityArgs{Mode: pulumi.String(ha)},
 		Network:                    &azurenative.NetworkArgs{DelegatedSubnetResourceId: subnet.ID(), PrivateDnsZoneArmResourceId: zone.ID()},
 		AuthConfig:                 &azurenative.AuthConfigArgs{ActiveDirectoryAuth: pulumi.String("Enabled"), PasswordAuth: pulumi.String("Enabled"), TenantId: d.client.TenantId()},
-		AdministratorLogin:         pulumi.String(db.User),
-		AdministratorLoginPassword: pw,
+		AdministratorLogin:         pulumi.String(AdminLogin),
+		AdministratorLoginPassword: adminSecret,
 		CreateMode:                 pulumi.String("Create"),
 		Tags:                       d.tags(),
 	}, d.parent, pulumi.DependsOn([]pulumi.Resource{link}), pulumi.IgnoreChanges([]string{"administratorLoginPassword"}))
 	if err != nil {
-		return host, passwordURI, fmt.Errorf("postgresql server: %w", err)
+		return host, passwordURI, secretID, fmt.Errorf("postgresql server: %w", err)
 	}
 	if db.DeletionProtection {
 		// Flexible Server has no deletion-protection flag; a CanNotDelete lock is
@@ -426,7 +444,7 @@ func (d *deployer) database(vnet *network.VirtualNetwork, subnet *network.Subnet
 			Level: pulumi.String("CanNotDelete"),
 			Notes: pulumi.String("database.deletionProtection is true in the stack file"),
 		}, d.parent); err != nil {
-			return host, passwordURI, fmt.Errorf("server lock: %w", err)
+			return host, passwordURI, secretID, fmt.Errorf("server lock: %w", err)
 		}
 	}
 
@@ -451,7 +469,7 @@ func (d *deployer) database(vnet *network.VirtualNetwork, subnet *network.Subnet
 			Source:            pulumi.String("user-override"),
 		}, d.parent, pulumi.DependsOn(prev))
 		if err != nil {
-			return host, passwordURI, fmt.Errorf("server parameter %s: %w", p.name, err)
+			return host, passwordURI, secretID, fmt.Errorf("server parameter %s: %w", p.name, err)
 		}
 		prev = []pulumi.Resource{cfgRes}
 	}
@@ -462,26 +480,36 @@ func (d *deployer) database(vnet *network.VirtualNetwork, subnet *network.Subnet
 		Charset:           pulumi.String("UTF8"),
 		Collation:         pulumi.String("en_US.utf8"),
 	}, d.parent, pulumi.DependsOn(prev)); err != nil {
-		return host, passwordURI, fmt.Errorf("database: %w", err)
+		return host, passwordURI, secretID, fmt.Errorf("database: %w", err)
+	}
+	// The admin password is kept for the operator's bootstrap only: the app's
+	// identity is granted the function's own secrets, one by one, not this one.
+	if _, err := keyvault.NewSecret(d.ctx, d.n("db-admin-password"), &keyvault.SecretArgs{
+		ResourceGroupName: d.rg,
+		VaultName:         vault.Name,
+		SecretName:        pulumi.String("db-admin-password"),
+		Properties:        &keyvault.SecretPropertiesArgs{Value: adminSecret, ContentType: pulumi.String("text/plain")},
+	}, d.parent, pulumi.IgnoreChanges([]string{"properties.value"})); err != nil {
+		return host, passwordURI, secretID, fmt.Errorf("db admin password secret: %w", err)
 	}
 	secret, err := keyvault.NewSecret(d.ctx, d.n("db-password"), &keyvault.SecretArgs{
 		ResourceGroupName: d.rg,
 		VaultName:         vault.Name,
 		SecretName:        pulumi.String("db-password"),
-		Properties:        &keyvault.SecretPropertiesArgs{Value: pw, ContentType: pulumi.String("text/plain")},
+		Properties:        &keyvault.SecretPropertiesArgs{Value: appSecret, ContentType: pulumi.String("text/plain")},
 	}, d.parent, pulumi.IgnoreChanges([]string{"properties.value"}))
 	if err != nil {
-		return host, passwordURI, fmt.Errorf("db password secret: %w", err)
+		return host, passwordURI, secretID, fmt.Errorf("db password secret: %w", err)
 	}
 	// The URI is not secret (the value behind it is); unsecret it so the reference is
 	// visible in plans and policy checks.
-	return server.FullyQualifiedDomainName, pulumi.Unsecret(secret.Properties.SecretUri()).(pulumi.StringOutput), nil
+	return server.FullyQualifiedDomainName, pulumi.Unsecret(secret.Properties.SecretUri()).(pulumi.StringOutput), secret.ID(), nil
 }
 
 // apiKeys stores API_KEYS in Key Vault (nil when apiKeys is not configured yet).
-func (d *deployer) apiKeys(vault *keyvault.Vault) (pulumi.StringOutput, error) {
+func (d *deployer) apiKeys(vault *keyvault.Vault) (pulumi.StringOutput, pulumi.IDOutput, error) {
 	if !d.cfg.APIKeys.IsSet() {
-		return pulumi.StringOutput{}, nil
+		return pulumi.StringOutput{}, pulumi.IDOutput{}, nil
 	}
 	secret, err := keyvault.NewSecret(d.ctx, d.n("api-keys"), &keyvault.SecretArgs{
 		ResourceGroupName: d.rg,
@@ -490,9 +518,9 @@ func (d *deployer) apiKeys(vault *keyvault.Vault) (pulumi.StringOutput, error) {
 		Properties:        &keyvault.SecretPropertiesArgs{Value: d.cfg.APIKeys.Output(), ContentType: pulumi.String("text/plain")},
 	}, d.parent)
 	if err != nil {
-		return pulumi.StringOutput{}, fmt.Errorf("api-keys secret: %w", err)
+		return pulumi.StringOutput{}, pulumi.IDOutput{}, fmt.Errorf("api-keys secret: %w", err)
 	}
-	return pulumi.Unsecret(secret.Properties.SecretUri()).(pulumi.StringOutput), nil
+	return pulumi.Unsecret(secret.Properties.SecretUri()).(pulumi.StringOutput), secret.ID(), nil
 }
 
 // functionApp creates the plan and the Linux Function App for the configured plan.

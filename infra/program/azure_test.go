@@ -1,6 +1,7 @@
 package program_test
 
 import (
+	"sort"
 	"strings"
 	"testing"
 
@@ -130,9 +131,31 @@ func assertAzure(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	locks := policy.OfType(plan.Resources, "azure-native:authorization:ManagementLockByScope")
 	eq(t, "deletion locks", len(locks), map[bool]int{true: 1, false: 0}[cfg.Database.DeletionProtection])
 
-	// Least privilege: two role assignments, each on one resource.
-	roles := policy.OfType(plan.Resources, "azure-native:authorization:RoleAssignment")
-	eq(t, "role assignments", len(roles), 2)
+	// Least privilege: blob access on the storage account, and Key Vault Secrets User
+	// on each of the function's own secrets (never the admin password, never the vault).
+	var scopes []string
+	for _, r := range policy.OfType(plan.Resources, "azure-native:authorization:RoleAssignment") {
+		scope := r.String("scope")
+		switch {
+		case strings.HasSuffix(r.String("roleDefinitionId"), "/4633458b-17de-408a-b874-0445c86b69e6"):
+			scopes = append(scopes, scope[strings.LastIndex(scope, "/secrets/")+1:])
+		case strings.Contains(scope, "Microsoft.Storage/storageAccounts/"):
+			scopes = append(scopes, "storage")
+		default:
+			t.Errorf("unexpected role assignment %s on %s", r.String("roleDefinitionId"), scope)
+		}
+	}
+	want := []string{"secrets/db-password", "storage"}
+	if cfg.APIKeys.IsSet() {
+		want = append(want, "secrets/api-keys")
+	}
+	sort.Strings(scopes)
+	sort.Strings(want)
+	eq(t, "role scopes", strings.Join(scopes, ","), strings.Join(want, ","))
+	eq(t, "admin login", server.String("administratorLogin"), azure.AdminLogin)
+	if azure.AdminLogin == cfg.Database.User {
+		t.Error("the function logs in as the server admin")
+	}
 	ws := only(t, plan, "azure-native:operationalinsights:Workspace")
 	eq(t, "log retention", ws.Number("retentionInDays"), float64(cfg.LogRetentionDays))
 	eq(t, "app insights workspace", only(t, plan, "azure-native:insights:Component").String("workspaceResourceId") != "", true)
@@ -173,7 +196,7 @@ func TestAzurePlans(t *testing.T) {
 	for _, tc := range []struct{ plan, extra string }{
 		{"flex", "  ai-agent-connector:warmInstances: 2\n  ai-agent-connector:memoryMB: 4096\n"},
 		{"premium", "  ai-agent-connector:warmInstances: 1\n"},
-		{"dedicated", "  ai-agent-connector:warmInstances: 2\n"},
+		{"dedicated", "  ai-agent-connector:warmInstances: 2\n  ai-agent-connector:apiKeys:\n    secure: v1:c2VjcmV0:AAAA\n"},
 	} {
 		t.Run(tc.plan, func(t *testing.T) {
 			file := writeStack(t, "config:\n  ai-agent-connector:cloud: azure\n"+tc.extra+

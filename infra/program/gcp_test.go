@@ -138,3 +138,34 @@ func TestGCPStacksDiffer(t *testing.T) {
 		}
 	}
 }
+
+// TestGCPVariants runs the program with API keys set and with an existing Cloud SQL
+// instance, beyond what the committed stacks cover.
+func TestGCPVariants(t *testing.T) {
+	for _, tc := range []struct{ name, extra string }{
+		{"api keys", "  ai-agent-connector:apiKeys:\n    secure: v1:c2VjcmV0:AAAA\n"},
+		{"existing instance", "  ai-agent-connector:database:\n    mode: existing\n    maxConnections: 200\n" +
+			"  ai-agent-connector:gcp:\n    existingInstanceConnectionName: my-project:us-central1:shared-pg\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := writeStack(t, "config:\n  ai-agent-connector:cloud: gcp\n"+tc.extra)
+			root := projectRoot(t)
+			plan, err := preview.Run(preview.Options{Root: root, Stack: "test", StackFile: file})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := config.FromStackFile(root, "test", file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Database.Creates() {
+				assertGCP(t, cfg, plan)
+				return
+			}
+			eq(t, "created instances", len(policy.OfType(plan.Resources, "gcp:sql/databaseInstance:DatabaseInstance")), 0)
+			fn := only(t, plan, "gcp:cloudfunctionsv2/function:Function")
+			eq(t, "CLOUDSQL_INSTANCE", fn.String("serviceConfig.environmentVariables.CLOUDSQL_INSTANCE"), "my-project:us-central1:shared-pg")
+			eq(t, "iam user instance", only(t, plan, "gcp:sql/user:User").String("instance"), "shared-pg")
+		})
+	}
+}
