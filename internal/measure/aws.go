@@ -205,7 +205,7 @@ func (l *Lambda) Invoke(ctx context.Context, r Request) (Invocation, error) {
 	}
 	inv.Status = resp.Status
 	if resp.Status >= 300 {
-		return inv, fmt.Errorf("%s %s: status %d: %s", r.Method, r.Path, resp.Status, truncate(resp.Body, 300))
+		return inv, fmt.Errorf("%s %s: status %d: %s%s", r.Method, r.Path, resp.Status, truncate(resp.Body, 300), statusHint(resp.Status))
 	}
 	return inv, nil
 }
@@ -225,4 +225,15 @@ func HostOf(raw string) string {
 		return ""
 	}
 	return u.Host
+}
+
+// statusHint says what usually causes a status the tools meet.
+func statusHint(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return " (is --api-key / CONNECTOR_API_KEY one of the stack's apiKeys?)"
+	case http.StatusServiceUnavailable:
+		return " (database unreachable or pool busy: check GET /ready)"
+	}
+	return ""
 }

@@ -102,7 +102,7 @@ func MeasureHTTP(ctx context.Context, baseURL string, o RunOptions, p *Progress)
 			return t, err
 		}
 		if t.Status >= 300 {
-			return t, fmt.Errorf("%s %s: status %d", method, path, t.Status)
+			return t, fmt.Errorf("%s %s: status %d%s", method, path, t.Status, statusHint(t.Status))
 		}
 		return t, nil
 	}

@@ -69,7 +69,7 @@ func TestStackTargets(t *testing.T) {
 		Connector: Summary{Init: summarize([]time.Duration{3 * time.Millisecond}), WarmQuery: summarize([]time.Duration{time.Millisecond})}})
 
 	t.Run("aws", func(t *testing.T) {
-		_, api := measuretest.FakeLambda(t, db, build.HostArch(), 256)
+		fake, api := measuretest.FakeLambda(t, db, build.HostArch(), 256)
 		outputs := writeJSON(t, filepath.Join(dir, "aws.json"), map[string]any{
 			"cloud": "aws", "functionName": measuretest.FunctionName, "url": "https://abc.lambda-url.us-east-1.on.aws/",
 			"aliasArn": "arn:aws:lambda:us-east-1:000000000000:function:" + measuretest.FunctionName + ":live", "proxyEndpoint": "[secret]"})
@@ -96,6 +96,16 @@ func TestStackTargets(t *testing.T) {
 		}
 		if f := figure(t, r, "warm_ms"); f.Pass == nil || *f.Pass || f.Previous == nil {
 			t.Errorf("warm_ms: %+v", f)
+		}
+		// A wrong key: the query is refused, the run fails with a hint, the function is restored.
+		var stdout, stderr2 bytes.Buffer
+		code, _ = stackMain([]string{"--stack", "aws-dev", "--outputs", outputs, "--endpoint-url", api, "--api-key", "wrong-key-0123456789abcdef",
+			"--history", hist, "--no-save", "--runs", "1", "--warm", "1"}, &stdout, &stderr2)
+		if code != 2 || !strings.Contains(stderr2.String(), "status 401") || !strings.Contains(stderr2.String(), "--api-key") {
+			t.Errorf("wrong key: exit %d, stderr %q", code, stderr2.String())
+		}
+		if env := fake.Env(); env[meas.NonceVar] != "" {
+			t.Errorf("environment not restored after a failed run: %v", env)
 		}
 	})
 
