@@ -127,7 +127,7 @@ func stackFlagSet(f *stackFlags, stderr io.Writer) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, stackUsage); fs.PrintDefaults() }
 	fs.StringVar(&f.stack, "stack", "", "stack name: stacks/Pulumi.NAME.yaml (required)")
-	fs.StringVar(&f.outputs, "outputs", "", "stack outputs file from `pulumi stack output --json -s NAME > FILE`; empty = ask Pulumi through the Automation API (needs the pulumi CLI and a login)")
+	fs.StringVar(&f.outputs, "outputs", "", "stack outputs file from 'pulumi stack output --json -s NAME > FILE'; empty = ask Pulumi through the Automation API (needs the pulumi CLI and a login)")
 	fs.StringVar(&f.url, "url", "", "the function's base URL, replacing the \"url\" output; with no --outputs, Pulumi is not asked (GCP/Azure need nothing else; on AWS, without functionName the URL is timed over HTTP and no cold start is forced)")
 	fs.IntVar(&f.runs, "runs", 3, "AWS: forced cold starts (each is a configuration update; GCP/Azure measure one first request)")
 	fs.IntVar(&f.warm, "warm", 10, "warm requests (and pooled queries) after the cold ones")
@@ -135,13 +135,13 @@ func stackFlagSet(f *stackFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.query, "query", "SELECT 1", "SQL of the first and pooled query figures")
 	fs.BoolVar(&f.asJSON, "json", false, "print JSON instead of a table")
 	fs.DurationVar(&f.maxCold, "max-cold", 2*time.Second, "target: cold start p90 (AWS: Init Duration + Duration; GCP/Azure: first request total)")
-	fs.DurationVar(&f.maxWarm, "max-warm", 100*time.Millisecond, "target: warm request p90 (AWS: REPORT Duration; GCP/Azure: time to first byte)")
+	fs.DurationVar(&f.maxWarm, "max-warm", 100*time.Millisecond, "target: warm request p90 (AWS: REPORT Duration; GCP/Azure: request written to first byte)")
 	fs.DurationVar(&f.maxDB, "max-db", 50*time.Millisecond, "target: pooled /v1/query p90")
 	fs.StringVar(&f.endpoint, "endpoint-url", "", "AWS: Lambda API endpoint override (a VPC endpoint, LocalStack, or the fake used in tests)")
 	fs.StringVar(&f.region, "region", "", "AWS: region (default: from the aliasArn output, then the SDK's default chain)")
 	fs.StringVar(&f.history, "history", ".coldstart", "directory keeping the last run of each stack (NAME.json), relative to the repo root")
 	fs.BoolVar(&f.noSave, "no-save", false, "do not keep this run as the stack's previous run")
-	fs.StringVar(&f.local, "local", ".coldstart/local.json", "local target figures to compare with (save them with `go run ./scripts/coldstart --json > FILE`); missing = no comparison")
+	fs.StringVar(&f.local, "local", ".coldstart/local.json", "local target figures to compare with (save them with 'go run ./scripts/coldstart --json > FILE'); missing = no comparison")
 	return fs
 }
 

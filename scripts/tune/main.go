@@ -69,7 +69,7 @@ func flagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	fs.StringVar(&f.stack, "stack", "", "stack name: stacks/Pulumi.NAME.yaml (required; its cloud must be aws)")
 	fs.StringVar(&f.stackFile, "stack-file", "", "the stack's YAML file (default stacks/Pulumi.NAME.yaml); --write edits this file")
-	fs.StringVar(&f.outputs, "outputs", "", "stack outputs file from `pulumi stack output --json -s NAME > FILE`; empty = ask Pulumi through the Automation API (needs the pulumi CLI)")
+	fs.StringVar(&f.outputs, "outputs", "", "stack outputs file from 'pulumi stack output --json -s NAME > FILE'; empty = ask Pulumi through the Automation API (needs the pulumi CLI)")
 	fs.StringVar(&f.memory, "memory", "128,256,512,1024,1769,2048", "comma-separated memory sizes in MB to measure (128..10240; 1769 MB is one full vCPU)")
 	fs.StringVar(&f.arch, "arch", "both", "architectures to measure: both, arm64 or amd64 (x86_64)")
 	fs.IntVar(&f.runs, "runs", 2, "forced cold starts per setting")
