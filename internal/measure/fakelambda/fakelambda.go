@@ -21,6 +21,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -245,7 +246,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) matches(name string) bool {
-	if n, err := urlUnescape(name); err == nil {
+	if n, err := url.PathUnescape(name); err == nil {
 		name = n
 	}
 	if name == s.o.Name {
@@ -254,10 +255,6 @@ func (s *Server) matches(name string) bool {
 	// An ARN, maybe with a qualifier: arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
 	parts := strings.Split(name, ":")
 	return len(parts) >= 7 && parts[5] == "function" && parts[6] == s.o.Name
-}
-
-func urlUnescape(s string) (string, error) {
-	return strings.NewReplacer("%3A", ":", "%3a", ":", "%24", "$").Replace(s), nil
 }
 
 type functionConfiguration struct {
