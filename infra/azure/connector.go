@@ -534,12 +534,16 @@ func (d *deployer) functionApp(settings []azurenative.NameValuePairArgs, subnet 
 		Tags:              d.tags(),
 	}
 	site := &azurenative.SiteConfigArgs{
-		MinTlsVersion:       pulumi.String("1.2"),
-		ScmMinTlsVersion:    pulumi.String("1.2"),
-		FtpsState:           pulumi.String("Disabled"),
-		Http20Enabled:       pulumi.Bool(true),
-		HealthCheckPath:     pulumi.String("/health"),
-		VnetRouteAllEnabled: pulumi.Bool(true),
+		MinTlsVersion:    pulumi.String("1.2"),
+		ScmMinTlsVersion: pulumi.String("1.2"),
+		FtpsState:        pulumi.String("Disabled"),
+		Http20Enabled:    pulumi.Bool(true),
+	}
+	if d.a.Plan != config.AzurePlanFlex {
+		// Flex Consumption has no health check and always routes outbound traffic
+		// through the integrated VNet; the other plans need both set.
+		site.HealthCheckPath = pulumi.String("/health")
+		site.VnetRouteAllEnabled = pulumi.Bool(true)
 	}
 	appArgs := &azurenative.WebAppArgs{
 		ResourceGroupName:      d.rg,
