@@ -5,7 +5,7 @@ GO      ?= go
 STACK   ?= aws-dev
 FUZZTIME ?= 10s
 
-.PHONY: local test test-function test-infra vet fuzz bench build preview coldstart inittrace reliability clean
+.PHONY: local test test-function test-infra vet fuzz bench build preview coldstart coldstart-stack tune fakelambda inittrace reliability clean
 
 ## local: run the Lambda artifact under the real Lambda Runtime Interface Emulator, on
 ## localhost:8080, against DATABASE_URL or a throwaway PostgreSQL. Ctrl-C stops all.
@@ -44,6 +44,18 @@ preview:
 ## coldstart: measure cold starts under the local Lambda emulator vs a hello world.
 coldstart:
 	$(GO) run ./scripts/coldstart
+
+## coldstart-stack: measure the deployed stack (STACK=aws-dev; OUTPUTS=file from `pulumi stack output --json`).
+coldstart-stack:
+	$(GO) run ./scripts/coldstart --stack $(STACK) $(if $(OUTPUTS),--outputs $(OUTPUTS))
+
+## tune: memory x architecture sweep of a deployed AWS stack, cold starts counted; chart in .coldstart/.
+tune:
+	$(GO) run ./scripts/tune --stack $(STACK) $(if $(OUTPUTS),--outputs $(OUTPUTS))
+
+## fakelambda: a local stand-in for a deployed stack, to try coldstart-stack and tune without a cloud.
+fakelambda:
+	$(GO) run ./scripts/fakelambda
 
 ## inittrace: what each package's init costs in the built Lambda artifact.
 inittrace:
