@@ -144,6 +144,8 @@ func (a *Azure) AlwaysOnEnabled() bool {
 	return a.Plan == AzurePlanDedicated && (a.AlwaysOn == nil || *a.AlwaysOn)
 }
 
+var kvSecretURI = regexp.MustCompile(`^https://[a-z0-9-]+\.vault\.azure\.net/secrets/[A-Za-z0-9-]+/?[0-9a-f]*$`)
+
 var azureLocation = regexp.MustCompile(`^[a-z]+[a-z0-9]*$`)
 
 func (a *Azure) applyDefaults(c *Config) {
@@ -315,7 +317,7 @@ func (a *Azure) validateDatabase(c *Config, v *Problems) {
 		if !strings.HasSuffix(a.ExistingServerFqdn, ".postgres.database.azure.com") {
 			v.Add("azure.existingServerFqdn", a.ExistingServerFqdn, "the existing Flexible Server's host name, NAME.postgres.database.azure.com (required with database.mode existing)")
 		}
-		if !regexp.MustCompile(`^https://[a-z0-9-]+\.vault\.azure\.net/secrets/[A-Za-z0-9-]+/?[0-9a-f]*$`).MatchString(a.ExistingPasswordSecretUri) {
+		if !kvSecretURI.MatchString(a.ExistingPasswordSecretUri) {
 			v.Add("azure.existingPasswordSecretUri", a.ExistingPasswordSecretUri, "a Key Vault secret URI https://VAULT.vault.azure.net/secrets/NAME (required with database.mode existing; the password is only ever passed as a Key Vault reference)")
 		}
 	}

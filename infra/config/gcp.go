@@ -124,6 +124,8 @@ func CloudSQLMaxConnections(tier string) int {
 // CloudSQLInstanceConnectionName matches project:region:instance.
 var CloudSQLInstanceConnectionName = regexp.MustCompile(`^[a-z][a-z0-9-]{4,61}[a-z0-9](?::[a-z][a-z0-9.-]*)?:[a-z]+-[a-z]+\d+:[a-z][a-z0-9-]*$`)
 
+var gcpRegion = regexp.MustCompile(`^[a-z]+-[a-z]+\d+$`)
+
 var gcpMember = regexp.MustCompile(`^(allUsers|allAuthenticatedUsers|(user|serviceAccount|group|domain|principal|principalSet):.+)$`)
 
 func (g *GCP) applyDefaults(c *Config) {
@@ -166,7 +168,7 @@ func (g *GCP) validate(c *Config, v *Problems) {
 	if c.LogRetentionDays > 3650 {
 		v.Add("logRetentionDays", c.LogRetentionDays, "1 to 3650 (Cloud Logging bucket retention)")
 	}
-	if !regexp.MustCompile(`^[a-z]+-[a-z]+\d+$`).MatchString(g.Region) {
+	if !gcpRegion.MatchString(g.Region) {
 		v.Add("gcp.region", g.Region, "a GCP region such as us-central1 or europe-west1")
 	}
 	if !slices.Contains(GCPRuntimes, g.Runtime) {
