@@ -31,6 +31,8 @@ var azAllowedRoles = map[string]string{
 // azSecretSettings must be Key Vault references, never values.
 var azSecretSettings = []string{"DATABASE_PASSWORD", "API_KEYS"}
 
+var sslRequired = regexp.MustCompile(`sslmode=(require|verify-ca|verify-full)\b`)
+
 var kvReference = regexp.MustCompile(`^@Microsoft\.KeyVault\((SecretUri=https://|VaultName=)`)
 
 func init() {
@@ -110,7 +112,7 @@ func azTLS(rs []Resource) []Violation {
 		if url == "" {
 			continue
 		}
-		if !regexp.MustCompile(`sslmode=(require|verify-ca|verify-full)\b`).MatchString(url) {
+		if !sslRequired.MatchString(url) {
 			out = append(out, Violate(r, "DATABASE_URL must use sslmode=require or stricter"))
 		}
 		if passwordInURL.MatchString(url) {
