@@ -155,6 +155,13 @@ func (a *Azure) applyDefaults(c *Config) {
 	if a.Plan == "" {
 		a.Plan = AzurePlanFlex
 	}
+	// The common defaults (14 days, 20 GB) are below what Azure accepts.
+	if c.LogRetentionDays == 0 {
+		c.LogRetentionDays = 30
+	}
+	if c.Database.StorageGB == 0 {
+		c.Database.StorageGB = 32
+	}
 	switch a.Plan {
 	case AzurePlanFlex:
 		if c.MemoryMB == 0 {

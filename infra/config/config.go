@@ -224,7 +224,7 @@ func Decode(src Source) (*Config, error) {
 	c.MaxInstances = d.integer("maxInstances", 10)
 	c.PoolSize = d.integer("poolSize", 0)
 	c.ColdStartWarnMs = d.integer("coldStartWarnMs", 2000)
-	c.LogRetentionDays = d.integer("logRetentionDays", 14)
+	c.LogRetentionDays = d.integer("logRetentionDays", 0)
 	c.QueryTimeoutMs = d.integer("queryTimeoutMs", 5000)
 	c.MaxRows = d.integer("maxRows", 1000)
 	c.LogLevel = d.str("logLevel", "info", oneOf("debug", "info", "warn", "error"))
@@ -282,9 +282,13 @@ func (c *Config) applyDefaults() {
 	case CloudAzure:
 		c.Azure.applyDefaults(c)
 	}
-	// After the cloud's defaults, so a cloud with another minimum can set its own.
+	// After the cloud's defaults, so a cloud with another minimum (Azure: 32 GB of
+	// storage, 30 days of Log Analytics retention) can set its own.
 	if db.StorageGB == 0 {
 		db.StorageGB = 20
+	}
+	if c.LogRetentionDays == 0 {
+		c.LogRetentionDays = 14
 	}
 }
 

@@ -10,8 +10,8 @@ import (
 
 const (
 	gcpBase = "  ai-agent-connector:cloud: gcp\n"
-	// The common defaults storageGB 20 and logRetentionDays 14 are not valid on Azure
-	// (Flexible Server sizes start at 32 GB, Log Analytics retention at 30 days).
+	// Explicit values, so each row tests only its own key (Azure's defaults are checked
+	// by TestAzureMinimalStackDefaults).
 	azureBase = "  ai-agent-connector:cloud: azure\n  ai-agent-connector:logRetentionDays: 30\n"
 	azureDB   = "  ai-agent-connector:database:\n    storageGB: 32\n"
 )
@@ -68,7 +68,7 @@ func TestInvalidGCPAndAzureConfig(t *testing.T) {
 		{"pgbouncer needs GP or MO", azureBase + azureDB, "  ai-agent-connector:azure:\n    dbSku: Standard_B1ms\n", "azure.dbSku", `"Standard_B1ms"`, []string{"General Purpose", "Memory Optimized", "does not exist on Burstable"}},
 		{"db sku unknown", azureBase + azureDB, "  ai-agent-connector:azure:\n    dbSku: Huge\n", "azure.dbSku", `"Huge"`, []string{"Standard_D2ds_v5"}},
 		{"azure storage size", azureBase, "  ai-agent-connector:database:\n    storageGB: 50\n", "database.storageGB", "50", []string{"32, 64, 128"}},
-		{"azure log retention", "  ai-agent-connector:cloud: azure\n" + azureDB, "", "logRetentionDays", "14", []string{"30 to 730"}},
+		{"azure log retention", "  ai-agent-connector:cloud: azure\n" + azureDB, "  ai-agent-connector:logRetentionDays: 14\n", "logRetentionDays", "14", []string{"30 to 730"}},
 		{"azure http timeout", azureBase + azureDB, "  ai-agent-connector:timeoutSeconds: 300\n", "timeoutSeconds", "300", []string{"1 to 230"}},
 		{"azure budget over pgbouncer clients", azureBase + azureDB, "  ai-agent-connector:maxInstances: 100\n  ai-agent-connector:poolSize: 8\n  ai-agent-connector:azure:\n    pgbouncerMaxClientConn: 500\n",
 			"maxInstances", "100", []string{"100 × 8 = 800", "pgbouncerMaxClientConn (500)"}},
@@ -145,5 +145,24 @@ func TestValidGCPAndAzureConfig(t *testing.T) {
 	off := load(t, azureBase+azureDB, "  ai-agent-connector:azure:\n    plan: dedicated\n    planSku: S1\n    alwaysOn: false\n")
 	if n, tier := off.Azure.AzurePlanSku(); n != "S1" || tier != "Standard" || off.Azure.AlwaysOnEnabled() {
 		t.Errorf("dedicated S1 without Always-On: %s %s %v", n, tier, off.Azure.AlwaysOnEnabled())
+	}
+}
+
+// TestAzureMinimalStackDefaults: a stack that says only "cloud: azure" is valid, because
+// Azure gets its own defaults where the common ones are below its minimums.
+func TestAzureMinimalStackDefaults(t *testing.T) {
+	c, err := config.FromStackFile(root(t), "test", writeStack(t, "  ai-agent-connector:cloud: azure\n", ""))
+	if err != nil {
+		t.Fatalf("minimal azure stack: %v", err)
+	}
+	if c.LogRetentionDays != 30 || c.Database.StorageGB != 32 {
+		t.Errorf("azure defaults: logRetentionDays %d, storageGB %d; want 30, 32", c.LogRetentionDays, c.Database.StorageGB)
+	}
+	c, err = config.FromStackFile(root(t), "test", writeStack(t, "  ai-agent-connector:cloud: aws\n", ""))
+	if err != nil {
+		t.Fatalf("minimal aws stack: %v", err)
+	}
+	if c.LogRetentionDays != 14 || c.Database.StorageGB != 20 {
+		t.Errorf("aws defaults: logRetentionDays %d, storageGB %d; want 14, 20", c.LogRetentionDays, c.Database.StorageGB)
 	}
 }
