@@ -163,7 +163,10 @@ for n, s in [
     # generate_series in FROM is materialized before the first row: too slow, not cut.
     ("ten million rows, materialized", "SELECT g FROM generate_series(1, 10000000) g"),
 ]:
-    q("timeout", n, s, 422, "query_timeout")
+    # A fast machine may materialize the ten million rows inside the budget;
+    # then the cut 200 is as right as the 422.
+    kw = {"alt_status": 200} if "materialized" in n else {}
+    q("timeout", n, s, 422, "query_timeout", **kw)
 
 # --- huge results: cut, never buffered (200 with truncated: true) -------------
 for n, s, extra in [
