@@ -70,15 +70,16 @@ func TestJudge(t *testing.T) {
 	}
 }
 
-// TestShortLocalLoad runs the real thing briefly: cmd/local against a
-// throwaway PostgreSQL, 2 s at 100 req/s.
-func TestShortLocalLoad(t *testing.T) {
+// TestShortLoad runs the real thing briefly against a throwaway
+// PostgreSQL: cmd/local for 2 s at 100 req/s, and the Lambda bootstrap
+// under the emulator for 2 s at 20 req/s.
+func TestShortLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL and the function")
 	}
 	t.Setenv("DATABASE_URL", "")
-	o := options{duration: 2 * time.Second, warmup: 500 * time.Millisecond, rate: 100, lambdaRate: 10,
-		targets: "local", p99: time.Second, growthMB: 64, maxInFlight: 64}
+	o := options{duration: 2 * time.Second, warmup: 500 * time.Millisecond, rate: 100, lambdaRate: 20,
+		targets: "local,lambda", p99: time.Second, lambdaP99: time.Second, growthMB: 64, maxInFlight: 64}
 	results, err := runAll(context.Background(), o)
 	if errors.Is(err, localpg.ErrNoPostgres) {
 		t.Skip(err)
@@ -86,9 +87,14 @@ func TestShortLocalLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := results[0]
-	if !r.Pass || r.Statuses[200] != r.Scheduled || r.Scheduled != 200 {
-		t.Fatalf("%s", r)
+	if len(results) != 2 {
+		t.Fatalf("%d results, want 2", len(results))
 	}
-	t.Logf("%s", r)
+	for i, want := range []int{200, 40} {
+		r := results[i]
+		if !r.Pass || r.Statuses[200] != r.Scheduled || r.Scheduled != want {
+			t.Errorf("want %d requests, all 200:\n%s", want, r)
+		}
+		t.Logf("%s", r)
+	}
 }
