@@ -4,6 +4,7 @@
 GO      ?= go
 STACK   ?= aws-dev
 FUZZTIME ?= 10s
+LOAD_DURATION ?= 60s
 
 .PHONY: local test test-function test-infra vet fuzz bench build preview coldstart coldstart-stack tune fakelambda inittrace reliability clean
 
@@ -25,9 +26,10 @@ test-function:
 test-infra:
 	$(GO) test -count=1 ./...
 
-## fuzz: a short, bounded fuzz run of the statement screener and the request decoder.
+## fuzz: a short, bounded fuzz run of the statement screener and the request decoder (FUZZTIME=10m for a long one).
 fuzz:
 	cd function && $(GO) test -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME) ./sqlguard
+	cd function && $(GO) test -run '^$$' -fuzz '^FuzzDecodeQuery$$' -fuzztime $(FUZZTIME) ./connector
 
 ## bench: warm query, pool acquire and cold first-query latency, direct and via PgBouncer.
 bench:
@@ -56,6 +58,12 @@ tune:
 ## fakelambda: a local stand-in for a deployed stack, to try coldstart-stack and tune without a cloud.
 fakelambda:
 	$(GO) run ./scripts/fakelambda
+
+## reliability: the heavy runs: 200-process connection storm, long fault cycles, hostile
+## corpus through PgBouncer, then a fixed-rate load for LOAD_DURATION (figures: docs/reliability.md).
+reliability:
+	cd function && RELIABILITY_FULL=1 $(GO) test -count=1 -v -timeout 15m ./internal/reliability
+	$(GO) run ./scripts/load --duration $(LOAD_DURATION)
 
 ## inittrace: what each package's init costs in the built Lambda artifact.
 inittrace:

@@ -26,6 +26,7 @@ func TestCheckAllows(t *testing.T) {
 		{"SELECT $1::int + $12", "SELECT $1::int + $12", 12},
 		{"SELECT pg_sleep(0.1)", "SELECT pg_sleep(0.1)", 0},
 		{"SELECT a$1 FROM t", "SELECT a$1 FROM t", 0},
+		{`SELECT U&"d\0061t\+000061" FROM t`, `SELECT U&"d\0061t\+000061" FROM t`, 0},
 	}
 	for _, c := range cases {
 		st, err := Check(c.sql)
@@ -89,6 +90,8 @@ func TestCheckRejects(t *testing.T) {
 		{"PREPARE p AS SELECT 1", "prepared"},
 		{"foo bar", `"FOO"`},
 		{"SELECT $0", "placeholder"},
+		{`SELECT U&"\0073et_config"('role', 'x', false)`, "Unicode-escaped"},
+		{`SELECT pg_catalog.u&"\0073et_config"('a', 'b', true)`, "Unicode-escaped"},
 	}
 	for _, c := range cases {
 		_, err := Check(c.sql)
