@@ -188,27 +188,42 @@ func acquireError(err error) *apiError {
 	return dbError(err, 0)
 }
 
+// acquire takes a pooled connection, waiting at most ACQUIRE_TIMEOUT_MS, and
+// records the wait (with any connection set-up) as the request's db-acquire.
+func acquire(ctx context.Context, a *app) (*pgxpool.Conn, *apiError) {
+	actx, cancel := context.WithTimeout(ctx, a.cfg.AcquireTimeout)
+	defer cancel()
+	start := time.Now()
+	conn, err := a.pool.Acquire(actx)
+	timingsFrom(ctx).acquire = time.Since(start)
+	if err != nil {
+		return nil, acquireError(err)
+	}
+	return conn, nil
+}
+
+// queryContext bounds a statement: the server cancels it at the budget
+// (statement_timeout); the client deadline a second later is a backstop for
+// a server that stops answering at all.
+func queryContext(ctx context.Context, a *app) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, a.cfg.QueryTimeout+time.Second)
+}
+
 // run executes the screened statement and encodes the answer. The statement
 // is wrapped so the server stops after maxRows+1 rows: one more than the
 // cap tells the result was cut.
 func (h *Handler) run(ctx context.Context, a *app, sql string, args []any, maxRows int) ([]byte, *apiError) {
 	t := timingsFrom(ctx)
-	actx, cancel := context.WithTimeout(ctx, a.cfg.AcquireTimeout)
-	defer cancel()
-	start := time.Now()
-	conn, err := a.pool.Acquire(actx)
-	t.acquire = time.Since(start)
-	if err != nil {
-		return nil, acquireError(err)
+	conn, aerr := acquire(ctx, a)
+	if aerr != nil {
+		return nil, aerr
 	}
 	defer conn.Release()
 
-	// The server cancels at the budget; the client deadline is a backstop
-	// for a server that stops answering at all.
 	budget := a.cfg.QueryTimeout
-	qctx, qcancel := context.WithTimeout(ctx, budget+time.Second)
+	qctx, qcancel := queryContext(ctx, a)
 	defer qcancel()
-	start = time.Now()
+	start := time.Now()
 	defer func() { t.query = time.Since(start) }()
 
 	tx, err := conn.BeginTx(qctx, pgx.TxOptions{BeginQuery: beginQuery(budget)})

@@ -64,21 +64,17 @@ func (h *Handler) schema(w http.ResponseWriter, r *http.Request, a *app) {
 
 func (h *Handler) loadSchema(ctx context.Context, a *app) ([]schemaTable, *apiError) {
 	t := timingsFrom(ctx)
-	actx, cancel := context.WithTimeout(ctx, a.cfg.AcquireTimeout)
-	defer cancel()
-	start := time.Now()
-	conn, err := a.pool.Acquire(actx)
-	t.acquire = time.Since(start)
-	if err != nil {
-		return nil, acquireError(err)
+	conn, aerr := acquire(ctx, a)
+	if aerr != nil {
+		return nil, aerr
 	}
 	defer conn.Release()
-	qctx, qcancel := context.WithTimeout(ctx, a.cfg.QueryTimeout+time.Second)
+	qctx, qcancel := queryContext(ctx, a)
 	defer qcancel()
-	start = time.Now()
+	start := time.Now()
 	defer func() { t.query = time.Since(start) }()
 	var tables []schemaTable
-	err = pgx.BeginTxFunc(qctx, conn, pgx.TxOptions{BeginQuery: beginQuery(a.cfg.QueryTimeout)}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(qctx, conn, pgx.TxOptions{BeginQuery: beginQuery(a.cfg.QueryTimeout)}, func(tx pgx.Tx) error {
 		rows, err := tx.Query(qctx, schemaSQL, a.cfg.Schemas)
 		if err != nil {
 			return err

@@ -6,16 +6,11 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"log/slog"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/ai-agent-connector/ai-agent-connector/function/connector"
+	"github.com/ai-agent-connector/ai-agent-connector/function/serve"
 )
 
 func main() {
@@ -29,24 +24,9 @@ func main() {
 		// One instance serves concurrent requests; size the pool to that concurrency.
 		DefaultPoolSize: 4,
 	})
-	srv := &http.Server{
-		Addr:              ":" + port,
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		slog.Error("serve", "addr", srv.Addr, "err", err)
+	// All interfaces: the Functions host forwards to this port from outside the process.
+	if err := serve.Run(":"+port, h); err != nil {
+		slog.Error("azure", "err", err)
 		os.Exit(1)
 	}
-	h.Close()
 }
