@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +25,11 @@ var cluster *pgtest.Cluster
 const testKey = "test-key-0123456789abcdef"
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	// A fuzz worker runs only the fuzz target, which needs no database.
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		os.Exit(m.Run())
+	}
 	var err error
 	cluster, err = pgtest.Start(context.Background(), pgtest.Options{PgBouncer: true})
 	if err != nil {
