@@ -63,9 +63,11 @@ func buildApp(ctx context.Context, opts *Options) (*app, error) {
 		pcfg.ConnConfig.ConnectTimeout = connectTimeout
 	}
 	// No named prepared statements and no statement cache: safe behind
-	// transaction-mode poolers. Describe+Exec also makes the server infer
-	// parameter types, so "$1" compares with any column type.
-	pcfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeDescribeExec
+	// transaction-mode poolers. Exec mode sends Parse, Bind, Describe and
+	// Execute of the unnamed statement in one round trip; params go as text
+	// (strings untyped), so the server casts them to whatever "$1" meets, and
+	// the extended protocol still refuses several statements in one.
+	pcfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 	pcfg.ConnConfig.StatementCacheCapacity = 0
 	pcfg.ConnConfig.DescriptionCacheCapacity = 0
 	if pcfg.ConnConfig.RuntimeParams["application_name"] == "" {

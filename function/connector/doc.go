@@ -28,7 +28,7 @@
 //
 // # Poolers
 //
-// Statements run in QueryExecModeDescribeExec with no statement cache: no
+// Statements run in QueryExecModeExec with no statement cache: no
 // named prepared statement outlives its transaction, so transaction-mode
 // poolers (PgBouncer, RDS Proxy, Azure's built-in PgBouncer) can move the
 // session between server connections safely.
