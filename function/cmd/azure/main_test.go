@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ai-agent-connector/ai-agent-connector/function/internal/linkcheck"
 )
 
 var forbidden = []string{
@@ -21,6 +23,12 @@ var forbidden = []string{
 	"cloud.google.com/go/cloudsqlconn",
 	"github.com/aws/aws-lambda-go",
 	"github.com/aws/aws-sdk-go-v2",
+}
+
+// TestAzureLinkedPackagesAreAllowed holds the handler to its package-level
+// allow-list (testdata/linked-packages.txt) and keeps heavy standard packages out.
+func TestAzureLinkedPackagesAreAllowed(t *testing.T) {
+	linkcheck.Check(t, linkcheck.Target{GOARCH: "amd64"}, "testdata/linked-packages.txt")
 }
 
 func TestAzureLinksNoOtherPlatform(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ai-agent-connector/ai-agent-connector/function/internal/linkcheck"
 )
 
 // linkedModules lists the modules a binary links, as `go list -deps` sees it for the exact
@@ -46,6 +48,12 @@ var forbidden = []string{
 	"github.com/GoogleCloudPlatform/functions-framework-go",
 	"github.com/cloudevents/sdk-go/v2",
 	"cloud.google.com/go/cloudsqlconn",
+}
+
+// TestLambdaLinkedPackagesAreAllowed holds the bootstrap to its package-level
+// allow-list (testdata/linked-packages.txt) and keeps heavy standard packages out.
+func TestLambdaLinkedPackagesAreAllowed(t *testing.T) {
+	linkcheck.Check(t, linkcheck.Target{GOARCH: "arm64", Tags: []string{"lambda.norpc"}}, "testdata/linked-packages.txt")
 }
 
 func TestLambdaLinksOnlyLambdaModules(t *testing.T) {
