@@ -59,9 +59,13 @@ var innerWords = map[string]string{
 	"truncate": "writes (TRUNCATE)", "copy": "COPY",
 }
 
-// deniedFuncs are functions with side effects beyond the transaction, or that
-// run SQL text the screener never sees. Prefixes end in '*'.
+// deniedFuncs are functions with effects that outlive the transaction (locks,
+// signals, files, replication slots, statistics, configuration), or that run
+// SQL text the screener never sees (query_to_xml, ts_stat, ts_rewrite,
+// dblink). Prefixes end in '*'.
 var deniedFuncs = []string{
+	"ts_stat", "ts_rewrite", "pg_logical_*", "pg_stat_reset*", "pg_stat_statements_reset",
+	"pg_replication_origin_*", "pg_copy_*",
 	"set_config", "pg_read_file", "pg_read_binary_file", "pg_ls_*", "pg_stat_file",
 	"lo_*", "dblink*", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf",
 	"pg_rotate_logfile", "pg_switch_wal", "pg_create_restore_point", "pg_advisory*",

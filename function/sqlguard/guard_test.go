@@ -90,6 +90,12 @@ func TestCheckRejects(t *testing.T) {
 		{"PREPARE p AS SELECT 1", "prepared"},
 		{"foo bar", `"FOO"`},
 		{"SELECT $0", "placeholder"},
+		{"SELECT * FROM ts_stat('SELECT to_tsvector(pg_advisory_lock(42)::text)')", "ts_stat"},
+		{"SELECT ts_rewrite('a'::tsquery, 'SELECT pg_terminate_backend(1)')", "ts_rewrite"},
+		{"SELECT * FROM pg_logical_slot_get_changes('slot', NULL, NULL)", "pg_logical_slot_get_changes"},
+		{"SELECT pg_stat_reset()", "pg_stat_reset"},
+		{"SELECT pg_stat_reset_shared('bgwriter')", "pg_stat_reset_shared"},
+		{"SELECT pg_stat_statements_reset()", "pg_stat_statements_reset"},
 		{`SELECT U&"\0073et_config"('role', 'x', false)`, "Unicode-escaped"},
 		{`SELECT pg_catalog.u&"\0073et_config"('a', 'b', true)`, "Unicode-escaped"},
 	}

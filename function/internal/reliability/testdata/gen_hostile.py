@@ -55,8 +55,7 @@ for n, s, st, code in [
     ("set_config", "SELECT set_config('default_transaction_read_only', 'off', false)", 400, NA),
     ("set_config qualified", "SELECT pg_catalog.set_config('transaction_read_only', 'off', true)", 400, NA),
     ("set_config quoted", "SELECT \"set_config\"('role', 'postgres', false)", 400, NA),
-    # The screener does not decode U&"..." escapes, so this reaches the server,
-    # where the READ ONLY transaction refuses it (defence in depth holds).
+    # A call through a U&"..." name is refused by the screener outright.
     ("set_config unicode-escaped name", "SELECT U&\"\\0073et_config\"('transaction_read_only', 'off', true)", 400, NA),
     ("pg_read_file", "SELECT pg_read_file('/etc/passwd')", 400, NA),
     ("lo_import", "SELECT lo_import('/etc/passwd')", 400, NA),
@@ -65,6 +64,10 @@ for n, s, st, code in [
     ("reload conf", "SELECT pg_reload_conf()", 400, NA),
     ("query_to_xml runs hidden SQL", "SELECT query_to_xml('DELETE FROM orders', true, true, '')", 400, NA),
     ("dblink", "SELECT * FROM dblink('dbname=postgres', 'DELETE FROM orders') AS t(x int)", 400, NA),
+    ("ts_stat runs hidden SQL", "SELECT * FROM ts_stat('SELECT to_tsvector(pg_advisory_lock(42)::text)')", 400, NA),
+    ("ts_rewrite runs hidden SQL", "SELECT ts_rewrite('a'::tsquery, 'SELECT pg_terminate_backend(1)')", 400, NA),
+    ("logical slot consumed", "SELECT * FROM pg_logical_slot_get_changes('cdc', NULL, NULL)", 400, NA),
+    ("statistics reset", "SELECT pg_stat_reset()", 400, NA),
     ("pg_notify", "SELECT pg_notify('events', 'x')", 400, NA),
     ("private schema", "SELECT * FROM private.api_secrets", 403, "permission_denied"),
     ("private schema via quoted name", "SELECT * FROM \"private\".\"api_secrets\"", 403, "permission_denied"),
