@@ -28,7 +28,8 @@ const (
 )
 
 // Run serves h on addr until SIGINT or SIGTERM, then lets in-flight requests
-// finish (up to a grace period) and closes the pool.
+// finish (up to a grace period) and closes the pool. Without a signal it
+// returns only when the listener fails.
 func Run(addr string, h *connector.Handler) error {
 	srv := &http.Server{
 		Addr:              addr,
@@ -40,7 +41,9 @@ func Run(addr string, h *connector.Handler) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
@@ -48,9 +51,13 @@ func Run(addr string, h *connector.Handler) error {
 	}()
 	slog.Info("listening", "addr", addr)
 	err := srv.ListenAndServe()
-	h.Close()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		h.Close()
 		return fmt.Errorf("serve %s: %w", addr, err)
 	}
+	// ListenAndServe returns as soon as Shutdown starts; the pool is closed
+	// only after the in-flight requests have finished with it.
+	<-drained
+	h.Close()
 	return nil
 }
