@@ -95,7 +95,7 @@ func buildApp(ctx context.Context, opts *Options) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
 	}
-	a := &app{cfg: cfg, pool: pool}
+	a := &app{cfg: cfg, pool: pool, schemas: newSchemaCache()}
 	for _, k := range cfg.APIKeys {
 		a.keys = append(a.keys, sha256.Sum256([]byte(k)))
 	}

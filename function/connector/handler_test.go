@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -547,5 +549,57 @@ func TestReadyNamesConnectionLimit(t *testing.T) {
 	}
 	if msg := r.json(t)["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "too many connections") {
 		t.Errorf("message %q does not name the limit", msg)
+	}
+}
+
+// TestSchemaWaitersGiveUp: with a database that accepts connections but never
+// answers, concurrent /v1/schema calls must not queue behind one another: a
+// request waiting for the one refreshing the cache gives up after
+// ACQUIRE_TIMEOUT_MS with a 503 of its own.
+func TestSchemaWaitersGiveUp(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // accepted, never answered
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	h, _ := newTestHandler(t, "postgres://agent@"+l.Addr().String()+"/postgres?sslmode=disable", map[string]string{"ACQUIRE_TIMEOUT_MS": "300"})
+	const n = 8
+	codes := make([]string, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := do(h, http.MethodGet, "/v1/schema", nil, authJSON)
+			if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
+				t.Errorf("schema with a silent database: %d Retry-After=%q %s", r.status, r.header.Get("Retry-After"), r.body)
+				return
+			}
+			codes[i] = r.errCode(t)
+		}()
+	}
+	wg.Wait()
+	if !slices.Contains(codes, "database_busy") {
+		t.Errorf("no request gave up waiting for the schema refresh: %v", codes)
 	}
 }

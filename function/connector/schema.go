@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,11 +13,17 @@ import (
 // burst of calls costs one catalog query, short enough to see new tables.
 const schemaTTL = time.Minute
 
+// schemaCache holds the last answer. One request at a time refreshes it, so
+// a burst of agents costs one catalog query; the others wait for that one, but
+// no longer than ACQUIRE_TIMEOUT_MS, so a slow database gives them a fast 503
+// rather than a queue.
 type schemaCache struct {
-	mu      sync.Mutex
+	lock    chan struct{} // a mutex whose waiters can give up
 	body    []byte
 	expires time.Time
 }
+
+func newSchemaCache() schemaCache { return schemaCache{lock: make(chan struct{}, 1)} }
 
 type schemaColumn struct {
 	Name     string `json:"name"`
@@ -42,8 +47,18 @@ WHERE c.table_schema = ANY($1)
 ORDER BY c.table_schema, c.table_name, c.ordinal_position`
 
 func (h *Handler) schema(w http.ResponseWriter, r *http.Request, a *app) {
-	a.schemas.mu.Lock()
-	defer a.schemas.mu.Unlock()
+	wait := time.NewTimer(a.cfg.AcquireTimeout)
+	defer wait.Stop()
+	select {
+	case a.schemas.lock <- struct{}{}:
+		defer func() { <-a.schemas.lock }()
+	case <-wait.C:
+		writeError(w, r, unavailable("database_busy", "the schema is being loaded by another request and the database is slow; retry shortly"))
+		return
+	case <-r.Context().Done():
+		writeError(w, r, unavailable("canceled", "the request was canceled"))
+		return
+	}
 	if a.schemas.body != nil && time.Now().Before(a.schemas.expires) {
 		writeRaw(w, http.StatusOK, a.schemas.body)
 		return
