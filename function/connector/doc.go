@@ -38,7 +38,7 @@
 //	DATABASE_URL       postgres URL or DSN (required)
 //	DATABASE_PASSWORD  password, when not in DATABASE_URL (Azure: Key Vault reference)
 //	API_KEYS           comma-separated bearer keys (required; several allow rotation)
-//	DB_SCHEMAS         schemas the agent may see (default "public")
+//	DB_SCHEMAS         schemas /v1/schema lists (default "public"); the role's grants decide what queries read
 //	POOL_SIZE          max pool connections (default: Options.DefaultPoolSize)
 //	QUERY_TIMEOUT_MS   per-query budget, enforced on the server (default 5000)
 //	ACQUIRE_TIMEOUT_MS wait for a free pool connection before 503 (default 2000)

@@ -165,7 +165,9 @@ func (d *deployer) declare(c *Connector) error {
 		// An HTTP function must answer within 230 s anyway; this bounds it by the stack's timeout.
 		setting("AzureFunctionsJobHost__functionTimeout", pulumi.String(hms(d.cfg.TimeoutSeconds))),
 		// PgBouncer in transaction mode: no password in the URL, port 6432, TLS required.
-		setting("DATABASE_URL", pulumi.Sprintf("host=%s port=%d dbname=%s user=%s sslmode=require", dbHost, pgBouncerPort, d.cfg.Database.Name, d.cfg.Database.User)),
+		// verify-full: the server's certificate chains to a public root in the
+		// host image's CA store and names the server's FQDN, which dbHost is.
+		setting("DATABASE_URL", pulumi.Sprintf("host=%s port=%d dbname=%s user=%s sslmode=verify-full", dbHost, pgBouncerPort, d.cfg.Database.Name, d.cfg.Database.User)),
 		// Key Vault references: the platform resolves them with the app's identity;
 		// the values never appear in app settings, logs or this program's state.
 		setting("DATABASE_PASSWORD", pulumi.Sprintf("@Microsoft.KeyVault(SecretUri=%s)", passwordRef)),

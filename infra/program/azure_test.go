@@ -93,7 +93,7 @@ func assertAzure(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	// URL, the password and keys as Key Vault references.
 	server := only(t, plan, "azure-native:dbforpostgresql:Server")
 	host := plan.Outputs["databaseHost"].(string)
-	eq(t, "DATABASE_URL", st["DATABASE_URL"], "host="+host+" port=6432 dbname="+cfg.Database.Name+" user="+cfg.Database.User+" sslmode=require")
+	eq(t, "DATABASE_URL", st["DATABASE_URL"], "host="+host+" port=6432 dbname="+cfg.Database.Name+" user="+cfg.Database.User+" sslmode=verify-full")
 	if !strings.HasPrefix(st["DATABASE_PASSWORD"], "@Microsoft.KeyVault(SecretUri=https://") || !strings.HasSuffix(st["DATABASE_PASSWORD"], "/secrets/db-password)") {
 		t.Errorf("DATABASE_PASSWORD = %q, want a Key Vault reference to db-password", st["DATABASE_PASSWORD"])
 	}
