@@ -223,6 +223,10 @@ func (c *Cluster) startBouncer(ctx context.Context) error {
 	if c.BouncerPort, err = freePort(); err != nil {
 		return err
 	}
+	// server_login_retry: after one failed server login PgBouncer refuses
+	// clients for this long (default 15 s), so a database restart would cost
+	// 15 s of errors after the database is back. 1 s is what a self-managed
+	// PgBouncer in front of a serverless function should use too.
 	ini := fmt.Sprintf(`[databases]
 * = host=127.0.0.1 port=%d
 
@@ -236,6 +240,7 @@ pool_mode = transaction
 max_client_conn = 5000
 default_pool_size = %d
 server_reset_query =
+server_login_retry = 1
 ignore_startup_parameters = extra_float_digits
 admin_users = postgres
 logfile = %s

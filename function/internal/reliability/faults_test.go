@@ -48,9 +48,10 @@ func TestDatabaseFaults(t *testing.T) {
 	cycles, phase := 1, time.Second
 	if full() {
 		// After failed server logins PgBouncer refuses clients at once for
-		// server_login_retry (15 s by default) before it tries the server
-		// again, so this path recovers up to 15 s after PostgreSQL is back.
-		faults = append(faults, fault{"postgres restart behind pgbouncer", true, pgStop, pgStart, 15 * time.Second})
+		// server_login_retry (pgtest sets 1 s; the default is 15 s) before it
+		// tries the server again, so this path recovers up to that long after
+		// PostgreSQL is back.
+		faults = append(faults, fault{"postgres restart behind pgbouncer", true, pgStop, pgStart, 2 * time.Second})
 		cycles, phase = 3, 3*time.Second
 	}
 	c := startCluster(t, pgtest.Options{PgBouncer: true})
