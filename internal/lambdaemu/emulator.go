@@ -370,7 +370,7 @@ func (e *Emulator) Stop() error {
 	pid := e.cmd.Process.Pid
 	// The RIE starts the function in a process group of its own, so remember the
 	// descendants now and make sure none outlives the emulator.
-	kids := descendants(pid)
+	kids := Descendants(pid)
 	select {
 	case <-e.done:
 	default:
@@ -390,8 +390,8 @@ func (e *Emulator) Stop() error {
 	return nil
 }
 
-// descendants lists the pids below pid, from /proc (Linux only, like the RIE itself).
-func descendants(pid int) []int {
+// Descendants lists the pids below pid, from /proc (Linux only, like the RIE itself).
+func Descendants(pid int) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil

@@ -218,7 +218,7 @@ func TestStopLeavesNoProcess(t *testing.T) {
 	if _, err := emu.Invoke(context.Background(), []byte(`{"rawPath":"/"}`)); err != nil {
 		t.Fatal(err)
 	}
-	kids := descendants(emu.cmd.Process.Pid)
+	kids := Descendants(emu.cmd.Process.Pid)
 	if len(kids) == 0 {
 		t.Fatal("the function process is not running under the emulator after an invoke")
 	}

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ai-agent-connector/ai-agent-connector/internal/lambdaemu"
 )
 
 // TestRunAndInterrupt runs the real program, uses it like a person would (the printed curl
@@ -103,7 +105,7 @@ func TestRunAndInterrupt(t *testing.T) {
 		t.Fatalf("/v1/query: %d %s", resp.StatusCode, body)
 	}
 
-	started := descendants(cmd.Process.Pid)
+	started := lambdaemu.Descendants(cmd.Process.Pid)
 	if len(started) < 3 { // at least pgtestd + postgres, the emulator and the function
 		t.Fatalf("expected the database, emulator and function to run, found pids %v", started)
 	}
@@ -138,37 +140,4 @@ func alive(pid int) bool {
 	}
 	i := bytes.LastIndexByte(st, ')')
 	return i < 0 || !bytes.HasPrefix(st[i+1:], []byte(" Z"))
-}
-
-func descendants(pid int) []int {
-	entries, _ := os.ReadDir("/proc")
-	parent := map[int]int{}
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(st, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(st[i+1:]))
-		if len(f) > 1 {
-			parent[p], _ = strconv.Atoi(f[1])
-		}
-	}
-	var out []int
-	for frontier := []int{pid}; len(frontier) > 0; frontier = frontier[1:] {
-		for p, pp := range parent {
-			if pp == frontier[0] {
-				out = append(out, p)
-				frontier = append(frontier, p)
-			}
-		}
-	}
-	return out
 }
