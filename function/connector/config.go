@@ -37,7 +37,19 @@ func LoadConfig(getenv func(string) string, defaultPoolSize int) (Config, error)
 	if c.DatabaseURL == "" {
 		return c, fmt.Errorf("DATABASE_URL is not set")
 	}
-	c.APIKeys = splitList(getenv("API_KEYS"))
+	rawKeys := getenv("API_KEYS")
+	// A platform that cannot resolve a secret reference passes the
+	// reference through as the value. Serving with it would make a public
+	// string (it is in the deployment's settings) an API key, or send it as
+	// the password: refuse to start instead, and say how to fix it.
+	for _, v := range []struct{ name, value string }{
+		{"API_KEYS", rawKeys}, {"DATABASE_PASSWORD", c.DatabasePassword}, {"DATABASE_URL", c.DatabaseURL},
+	} {
+		if err := unresolvedReference(v.name, v.value); err != nil {
+			return c, err
+		}
+	}
+	c.APIKeys = splitList(rawKeys)
 	if len(c.APIKeys) == 0 {
 		// Refuse to serve queries unauthenticated rather than open by default.
 		return c, fmt.Errorf("API_KEYS is not set: at least one key is required")
@@ -80,6 +92,36 @@ func LoadConfig(getenv func(string) string, defaultPoolSize int) (Config, error)
 	}
 	c.ColdStartWarn = time.Duration(ms) * time.Millisecond
 	return c, nil
+}
+
+// secretReferences are the forms a platform resolves into a setting's value
+// before the process starts; any of them still in the value means it did not.
+var secretReferences = []struct{ prefix, what, fix string }{
+	{"@microsoft.keyvault(", "an Azure Key Vault reference",
+		"give the function app's managed identity the Key Vault Secrets User role on the secret (or vault), check the SecretUri and the vault's network rules; the portal shows the reference's status under Environment variables"},
+	{"@microsoft.appconfiguration(", "an Azure App Configuration reference",
+		"give the function app's managed identity the App Configuration Data Reader role on the store and check the Endpoint and Key; the portal shows the reference's status under Environment variables"},
+	{"{{resolve:", "an AWS CloudFormation dynamic reference",
+		"such references resolve only in CloudFormation templates; set the value itself (the stacks pass it from a Pulumi secret)"},
+	{"arn:aws:secretsmanager:", "an AWS Secrets Manager ARN",
+		"Lambda does not resolve ARNs in environment variables; set the value itself (the stacks pass it from a Pulumi secret)"},
+	{"arn:aws:ssm:", "an AWS SSM parameter ARN",
+		"Lambda does not resolve ARNs in environment variables; set the value itself (the stacks pass it from a Pulumi secret)"},
+}
+
+// unresolvedReference reports a value that still holds a secret reference.
+// The value itself is not echoed: a half-resolved one may hold a secret.
+func unresolvedReference(name, value string) error {
+	if len(value) < 10 {
+		return nil
+	}
+	lower := strings.ToLower(value)
+	for _, r := range secretReferences {
+		if strings.Contains(lower, r.prefix) {
+			return fmt.Errorf("%s holds %s that the platform did not resolve, so the function refuses to start: %s", name, r.what, r.fix)
+		}
+	}
+	return nil
 }
 
 func splitList(s string) []string {

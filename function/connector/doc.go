@@ -35,6 +35,12 @@
 //
 // # Environment
 //
+// A value that still holds a platform secret reference (an Azure Key Vault
+// or App Configuration reference, a CloudFormation dynamic reference, a
+// Secrets Manager or SSM ARN) means the platform could not resolve it: the
+// function then refuses to start (503 not_ready; the log names the setting
+// and the fix) rather than take the reference text as a key or password.
+//
 //	DATABASE_URL       postgres URL or DSN (required)
 //	DATABASE_PASSWORD  password, when not in DATABASE_URL (Azure: Key Vault reference)
 //	API_KEYS           comma-separated bearer keys (required; several allow rotation)
