@@ -16,11 +16,11 @@ func (h *Handler) authorized(w http.ResponseWriter, r *http.Request) *app {
 	}
 	scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
-		writeError(w, r, errorf(http.StatusUnauthorized, "unauthorized", "missing API key: send Authorization: Bearer <key>"))
+		writeError(w, r, newError(CodeUnauthorized, "missing API key: send Authorization: Bearer <key>"))
 		return nil
 	}
 	if !a.validKey(strings.TrimSpace(key)) {
-		writeError(w, r, errorf(http.StatusUnauthorized, "unauthorized", "invalid API key"))
+		writeError(w, r, newError(CodeUnauthorized, "invalid API key"))
 		return nil
 	}
 	return a

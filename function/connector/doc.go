@@ -6,6 +6,15 @@
 // NewHandler and differs only in Options: how it dials and authenticates to
 // the database, and its default pool size.
 //
+// # Core and adapters
+//
+// The core knows neither HTTP nor MCP: app.query, app.schema (and the tools
+// built on them) take a decoded request (QueryRequest) and return a Result
+// or an *Error with a transport-free Code (errors.go). Validation, screening
+// and limits live in the core. rest.go is the REST adapter: it decodes
+// bodies (decode.go, shared with MCP), calls the core and maps codes to HTTP
+// statuses in statusOf, the only such map.
+//
 // # Cold start
 //
 // Nothing is done at package init or in NewHandler beyond allocating the

@@ -2,97 +2,101 @@ package connector
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
-	"net/http"
 	"strconv"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// apiError is what every failed request answers:
-// {"error": {"code": "...", "message": "..."}}.
-type apiError struct {
-	status     int
-	Code       string `json:"code"`
-	Message    string `json:"message"`
-	SQLState   string `json:"sqlstate,omitempty"`
-	retryAfter int
+// Error is what the core returns when it cannot answer: transport-free, so
+// REST maps Code to an HTTP status (statusOf in rest.go) and MCP to a tool
+// error or a JSON-RPC error (mcp.go). A new failure gets a Code constant
+// here and one line in each of those two maps.
+type Error struct {
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	SQLState string `json:"sqlstate,omitempty"`
+	// RetryAfter, in seconds, says the failure is transient: the caller may
+	// retry after that long.
+	RetryAfter int `json:"-"`
 }
 
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-func errorf(status int, code, msg string) *apiError {
-	return &apiError{status: status, Code: code, Message: msg}
-}
+// Codes. The caller's mistakes first (REST 4xx, an MCP tool result with
+// isError), then faults (REST 5xx).
+const (
+	CodeUnauthorized         = "unauthorized"
+	CodeForbidden            = "forbidden"
+	CodeNotFound             = "not_found"
+	CodeMethodNotAllowed     = "method_not_allowed"
+	CodeUnsupportedMediaType = "unsupported_media_type"
+	CodeBodyTooLarge         = "body_too_large"
+	CodeInvalidJSON          = "invalid_json"
+	CodeInvalidRequest       = "invalid_request"
+	CodeInvalidParams        = "invalid_params"
+	CodeStatementNotAllowed  = "statement_not_allowed"
+	CodeSQLError             = "sql_error"
+	CodeReadOnly             = "read_only"
+	CodePermissionDenied     = "permission_denied"
+	CodeQueryTimeout         = "query_timeout"
 
-func unavailable(code, msg string) *apiError {
-	return &apiError{status: http.StatusServiceUnavailable, Code: code, Message: msg, retryAfter: 1}
-}
+	CodeDatabaseBusy        = "database_busy"
+	CodeDatabaseUnavailable = "database_unavailable"
+	CodeDatabaseTimeout     = "database_timeout"
+	CodePoolExhausted       = "pool_exhausted"
+	CodeNotReady            = "not_ready"
+	CodeCanceled            = "canceled"
+	CodeInternal            = "internal"
+)
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"cannot encode the response"}}`)
-	}
-	writeRaw(w, status, body)
-}
+func newError(code, msg string) *Error { return &Error{Code: code, Message: msg} }
 
-func writeRaw(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
-
-func writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
-	timingsFrom(r.Context()).errCode = e.Code
-	if e.retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
-	}
-	if e.status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="ai-agent-connector"`)
-	}
-	writeJSON(w, e.status, struct {
-		Error *apiError `json:"error"`
-	}{e})
+// unavailable is a transient fault: retry in a second.
+func unavailable(code, msg string) *Error {
+	return &Error{Code: code, Message: msg, RetryAfter: 1}
 }
 
 // dbError maps a database or driver error to what the agent sees. Errors the
-// agent caused are 4xx with PostgreSQL's message; faults are a fast 503.
-func dbError(err error, budgetMS int64) *apiError {
+// agent caused keep PostgreSQL's message; faults are transient.
+func dbError(err error, budgetMS int64) *Error {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
-		e := &apiError{SQLState: pg.Code, Message: pg.Message}
+		e := &Error{SQLState: pg.Code, Message: pg.Message}
 		switch {
 		case pg.Code == "57014": // query_canceled: our statement_timeout
-			e.status, e.Code = http.StatusUnprocessableEntity, "query_timeout"
+			e.Code = CodeQueryTimeout
 			e.Message = "the query ran past its " + strconv.FormatInt(budgetMS, 10) + " ms budget and was cancelled on the server"
 		case pg.Code == "25006": // read_only_sql_transaction
-			e.status, e.Code = http.StatusForbidden, "read_only"
+			e.Code = CodeReadOnly
 			e.Message = "writes are not allowed: " + pg.Message
 		case pg.Code == "42501":
-			e.status, e.Code = http.StatusForbidden, "permission_denied"
+			e.Code = CodePermissionDenied
 		case pg.Code == "53300" || pg.Code == "53000" || pg.Code == "57P03":
-			e.status, e.Code, e.retryAfter = http.StatusServiceUnavailable, "database_busy", 1
+			e.Code, e.RetryAfter = CodeDatabaseBusy, 1
 		case pg.Code[:2] == "08" || pg.Code[:2] == "57" || pg.Code[:2] == "53" || pg.Code[:2] == "58" || pg.Code[:2] == "XX":
-			e.status, e.Code, e.retryAfter = http.StatusServiceUnavailable, "database_unavailable", 1
+			e.Code, e.RetryAfter = CodeDatabaseUnavailable, 1
 			e.Message = "the database is unavailable: " + pg.Message
 		default:
-			e.status, e.Code = http.StatusBadRequest, "sql_error"
+			e.Code = CodeSQLError
 		}
 		return e
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return unavailable("database_timeout", "the database did not answer in time")
+		return unavailable(CodeDatabaseTimeout, "the database did not answer in time")
 	}
 	var ne net.Error
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || errors.Is(err, net.ErrClosed) {
-		return unavailable("database_unavailable", "the database is unreachable")
+		return unavailable(CodeDatabaseUnavailable, "the database is unreachable")
 	}
-	return unavailable("database_unavailable", "the database connection failed")
+	return unavailable(CodeDatabaseUnavailable, "the database connection failed")
+}
+
+func acquireError(err error) *Error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return unavailable(CodePoolExhausted, "no database connection became free in time; retry shortly")
+	}
+	return dbError(err, 0)
 }

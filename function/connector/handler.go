@@ -43,7 +43,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p := recover(); p != nil {
 			h.log.Error("panic", "path", r.URL.Path, "panic", p)
 			if rec.status == 0 {
-				writeError(rec, r, errorf(http.StatusInternalServerError, "internal", "internal error"))
+				writeError(rec, r, newError(CodeInternal, "internal error"))
 			}
 		}
 		h.logRequest(r, rec, start, n == 1)
@@ -66,17 +66,17 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 	case "/v1/schema":
 		if allow(w, r, http.MethodGet) {
 			if a := h.authorized(w, r); a != nil {
-				h.schema(w, r, a)
+				h.serveSchema(w, r, a)
 			}
 		}
 	case "/v1/query":
 		if allow(w, r, http.MethodPost) {
 			if a := h.authorized(w, r); a != nil {
-				h.query(w, r, a)
+				h.serveQuery(w, r, a)
 			}
 		}
 	default:
-		writeError(w, r, errorf(http.StatusNotFound, "not_found", "no such endpoint: "+r.URL.Path+" (try GET /health, GET /ready, GET /v1/schema, POST /v1/query)"))
+		writeError(w, r, newError(CodeNotFound, "no such endpoint: "+r.URL.Path+" (try GET /health, GET /ready, GET /v1/schema, POST /v1/query)"))
 	}
 }
 
@@ -91,7 +91,7 @@ func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 		allowed += ", " + m
 	}
 	w.Header().Set("Allow", allowed)
-	writeError(w, r, errorf(http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here; use "+allowed))
+	writeError(w, r, newError(CodeMethodNotAllowed, r.Method+" is not allowed here; use "+allowed))
 	return false
 }
 
@@ -102,7 +102,7 @@ func (h *Handler) getApp(w http.ResponseWriter, r *http.Request) *app {
 	if err != nil {
 		// The detail may name configuration; it goes to the log, not the caller.
 		h.log.Error("app init failed", "platform", h.opts.Platform, "err", err.Error())
-		writeError(w, r, unavailable("not_ready", "the function could not start; its log has the reason"))
+		writeError(w, r, unavailable(CodeNotReady, "the function could not start; its log has the reason"))
 		return nil
 	}
 	if built > 0 {

@@ -1,18 +1,13 @@
 package connector
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ai-agent-connector/ai-agent-connector/function/sqlguard"
 	"github.com/jackc/pgx/v5"
@@ -21,157 +16,87 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Request limits. A body this size holds any sensible query; past it the
-// request is refused before it is parsed.
-const (
-	maxBodyBytes = 256 << 10
-	maxParams    = 100
-	maxArrayLen  = 1000
-)
-
-type queryRequest struct {
-	SQL     string            `json:"sql"`
-	Params  []json.RawMessage `json:"params"`
-	MaxRows *int              `json:"max_rows"`
+// QueryRequest is a query the core runs, already decoded from its transport.
+type QueryRequest struct {
+	SQL string
+	// Params are the values of $1, $2, ...: nil, bool, string (numbers
+	// keep their JSON text) or []*string (an array, for "= ANY($1)"), as
+	// decodeParams makes them.
+	Params []any
+	// MaxRows lowers the configured row cap for this query; nil keeps it.
+	MaxRows *int
 }
 
-func (h *Handler) query(w http.ResponseWriter, r *http.Request, a *app) {
-	req, args, aerr := decodeQuery(w, r)
-	if aerr != nil {
-		writeError(w, r, aerr)
-		return
-	}
-	st, err := sqlguard.Check(req.SQL)
-	if err != nil {
-		writeError(w, r, errorf(http.StatusBadRequest, "statement_not_allowed", err.Error()))
-		return
-	}
-	if st.Params != len(args) {
-		writeError(w, r, errorf(http.StatusBadRequest, "invalid_params",
-			fmt.Sprintf("the statement uses %d placeholder(s) ($1..$%d) but %d param(s) were given", st.Params, st.Params, len(args))))
-		return
-	}
-	maxRows := a.cfg.MaxRows
-	if req.MaxRows != nil {
-		if *req.MaxRows < 1 {
-			writeError(w, r, errorf(http.StatusBadRequest, "invalid_request", "max_rows must be at least 1"))
-			return
-		}
-		// A request may lower the cap, never raise it.
-		maxRows = min(maxRows, *req.MaxRows)
-	}
-	body, aerr := h.run(r.Context(), a, st.SQL, args, maxRows)
-	if aerr != nil {
-		writeError(w, r, aerr)
-		return
-	}
-	writeRaw(w, http.StatusOK, body)
+// Result is an answered query.
+type Result struct {
+	// JSON is the encoded answer, written straight from the server's text
+	// format: {"columns":[...],"rows":[...],"row_count":n,"truncated":b}.
+	JSON      json.RawMessage
+	Rows      int
+	Truncated bool
 }
 
-// decodeQuery reads and checks the request body: JSON, bounded, valid
-// UTF-8, known fields only, one value.
-func decodeQuery(w http.ResponseWriter, r *http.Request) (queryRequest, []any, *apiError) {
-	var req queryRequest
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" {
-		return req, nil, errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the request as Content-Type: application/json")
+// query validates, screens and runs one query.
+func (a *app) query(ctx context.Context, q QueryRequest) (Result, *Error) {
+	sql, maxRows, e := prepareQuery(q, a.cfg.MaxRows)
+	if e != nil {
+		return Result{}, e
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return req, nil, errorf(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("the request body is over %d bytes", maxBodyBytes))
-		}
-		return req, nil, errorf(http.StatusBadRequest, "invalid_request", "cannot read the request body")
-	}
-	// encoding/json would quietly replace invalid UTF-8; refuse it instead.
-	if !utf8.Valid(raw) {
-		return req, nil, errorf(http.StatusBadRequest, "invalid_json", "the request body is not valid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return req, nil, errorf(http.StatusBadRequest, "invalid_json", "the request body is not a valid query object: "+err.Error())
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return req, nil, errorf(http.StatusBadRequest, "invalid_json", "the request body holds more than one JSON value")
-	}
-	if req.SQL == "" {
-		return req, nil, errorf(http.StatusBadRequest, "invalid_request", `"sql" is required`)
+	return a.run(ctx, sql, q.Params, maxRows)
+}
+
+// prepareQuery checks a request without the database: the statement is
+// present and screened, the params match its placeholders, and the row cap
+// is at most capRows. It returns the screened statement and the row cap.
+func prepareQuery(q QueryRequest, capRows int) (string, int, *Error) {
+	if q.SQL == "" {
+		return "", 0, newError(CodeInvalidRequest, `"sql" is required`)
 	}
 	// The protocol sends statement text NUL-terminated: a NUL would cut the
 	// text short and break the message, which the server answers by
 	// dropping the connection. It is the request's fault, not the database's.
-	if strings.IndexByte(req.SQL, 0) >= 0 {
-		return req, nil, errorf(http.StatusBadRequest, "invalid_request", `"sql" contains a NUL character (\u0000), which PostgreSQL statement text cannot hold`)
+	if strings.IndexByte(q.SQL, 0) >= 0 {
+		return "", 0, newError(CodeInvalidRequest, `"sql" contains a NUL character (\u0000), which PostgreSQL statement text cannot hold`)
 	}
-	if len(req.Params) > maxParams {
-		return req, nil, errorf(http.StatusBadRequest, "invalid_params", fmt.Sprintf("at most %d params are allowed", maxParams))
+	if len(q.Params) > maxParams {
+		return "", 0, newError(CodeInvalidParams, fmt.Sprintf("at most %d params are allowed", maxParams))
 	}
-	args := make([]any, len(req.Params))
-	for i, p := range req.Params {
-		v, err := decodeParam(p, true)
-		if err != nil {
-			return req, nil, errorf(http.StatusBadRequest, "invalid_params", fmt.Sprintf("params[%d]: %v", i, err))
+	st, err := sqlguard.Check(q.SQL)
+	if err != nil {
+		return "", 0, newError(CodeStatementNotAllowed, err.Error())
+	}
+	if st.Params != len(q.Params) {
+		return "", 0, newError(CodeInvalidParams, paramsMismatch(st.Params, len(q.Params)))
+	}
+	maxRows := capRows
+	if q.MaxRows != nil {
+		if *q.MaxRows < 1 {
+			return "", 0, newError(CodeInvalidRequest, `"max_rows" must be at least 1`)
 		}
-		args[i] = v
+		// A request may lower the cap, never raise it.
+		maxRows = min(maxRows, *q.MaxRows)
 	}
-	return req, args, nil
+	return st.SQL, maxRows, nil
 }
 
-// decodeParam turns one JSON param into a value pgx can send: a scalar, or
-// (at the top level) an array of scalars for "= ANY($1)".
-func decodeParam(raw json.RawMessage, top bool) (any, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return nil, errors.New("empty value")
-	}
-	switch raw[0] {
-	case 'n':
-		return nil, nil
-	case 't', 'f':
-		var b bool
-		err := json.Unmarshal(raw, &b)
-		return b, err
-	case '"':
-		var s string
-		err := json.Unmarshal(raw, &s)
-		return s, err
-	case '[':
-		if !top {
-			return nil, errors.New("nested arrays are not supported")
-		}
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, err
-		}
-		if len(items) > maxArrayLen {
-			return nil, fmt.Errorf("arrays may hold at most %d items", maxArrayLen)
-		}
-		// Sent as text[]: the server casts it to the column's array type.
-		out := make([]*string, len(items))
-		for i, it := range items {
-			v, err := decodeParam(it, false)
-			if err != nil {
-				return nil, fmt.Errorf("item %d: %w", i, err)
-			}
-			if v != nil {
-				s := fmt.Sprint(v)
-				out[i] = &s
-			}
-		}
-		return out, nil
-	case '{':
-		return nil, errors.New("objects are not supported; pass JSON as a string and cast it ($1::jsonb)")
+func paramsMismatch(placeholders, params int) string {
+	var uses string
+	switch placeholders {
+	case 0:
+		uses = "has no placeholders"
+	case 1:
+		uses = "uses 1 placeholder ($1)"
 	default:
-		// Numbers keep their exact text; the server parses them for the
-		// parameter's type, so no float rounding happens here.
-		var n json.Number
-		if err := json.Unmarshal(raw, &n); err != nil {
-			return nil, err
-		}
-		return string(n), nil
+		uses = fmt.Sprintf("uses %d placeholders ($1..$%d)", placeholders, placeholders)
 	}
+	given := fmt.Sprintf("%d params were given", params)
+	switch params {
+	case 0:
+		given = "no params were given"
+	case 1:
+		given = "1 param was given"
+	}
+	return "the statement " + uses + " but " + given
 }
 
 // beginQuery opens the READ ONLY transaction and sets the server-side
@@ -181,16 +106,9 @@ func beginQuery(budget time.Duration) string {
 	return "BEGIN READ ONLY; SET LOCAL statement_timeout = " + ms + "; SET LOCAL idle_in_transaction_session_timeout = " + ms
 }
 
-func acquireError(err error) *apiError {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return unavailable("pool_exhausted", "no database connection became free in time; retry shortly")
-	}
-	return dbError(err, 0)
-}
-
 // acquire takes a pooled connection, waiting at most ACQUIRE_TIMEOUT_MS, and
 // records the wait (with any connection set-up) as the request's db-acquire.
-func acquire(ctx context.Context, a *app) (*pgxpool.Conn, *apiError) {
+func acquire(ctx context.Context, a *app) (*pgxpool.Conn, *Error) {
 	actx, cancel := context.WithTimeout(ctx, a.cfg.AcquireTimeout)
 	defer cancel()
 	start := time.Now()
@@ -212,11 +130,11 @@ func queryContext(ctx context.Context, a *app) (context.Context, context.CancelF
 // run executes the screened statement and encodes the answer. The statement
 // is wrapped so the server stops after maxRows+1 rows: one more than the
 // cap tells the result was cut.
-func (h *Handler) run(ctx context.Context, a *app, sql string, args []any, maxRows int) ([]byte, *apiError) {
+func (a *app) run(ctx context.Context, sql string, args []any, maxRows int) (Result, *Error) {
 	t := timingsFrom(ctx)
 	conn, aerr := acquire(ctx, a)
 	if aerr != nil {
-		return nil, aerr
+		return Result{}, aerr
 	}
 	defer conn.Release()
 
@@ -228,7 +146,7 @@ func (h *Handler) run(ctx context.Context, a *app, sql string, args []any, maxRo
 
 	tx, err := conn.BeginTx(qctx, pgx.TxOptions{BeginQuery: beginQuery(budget)})
 	if err != nil {
-		return nil, dbError(err, budget.Milliseconds())
+		return Result{}, dbError(err, budget.Milliseconds())
 	}
 	// Nothing is ever committed.
 	defer rollback(tx, conn)
@@ -237,7 +155,7 @@ func (h *Handler) run(ctx context.Context, a *app, sql string, args []any, maxRo
 	args = append([]any{pgx.QueryResultFormats{pgx.TextFormatCode}}, args...)
 	rows, err := tx.Query(qctx, wrapped, args...)
 	if err != nil {
-		return nil, queryError(err, conn, budget)
+		return Result{}, queryError(err, conn, budget)
 	}
 	defer rows.Close()
 	enc := newResultEncoder(conn.Conn().TypeMap(), rows.FieldDescriptions(), a.cfg.MaxResultBytes)
@@ -251,7 +169,7 @@ func (h *Handler) run(ctx context.Context, a *app, sql string, args []any, maxRo
 		if err := rows.Err(); err != nil {
 			var tooBig *pgproto3.ExceededMaxBodyLenErr
 			if !errors.As(err, &tooBig) {
-				return nil, queryError(err, conn, budget)
+				return Result{}, queryError(err, conn, budget)
 			}
 			// A row too big to read (see buildApp): cut the result there;
 			// pgx has dropped the connection and the pool replaces it.
@@ -259,15 +177,15 @@ func (h *Handler) run(ctx context.Context, a *app, sql string, args []any, maxRo
 		}
 	}
 	t.rows, t.truncated = enc.rows, enc.truncated
-	return enc.finish(), nil
+	return Result{JSON: enc.finish(), Rows: enc.rows, Truncated: enc.truncated}, nil
 }
 
 // queryError tells the agent's mistakes (bad params, SQL errors) from faults.
-func queryError(err error, conn *pgxpool.Conn, budget time.Duration) *apiError {
+func queryError(err error, conn *pgxpool.Conn, budget time.Duration) *Error {
 	var pg *pgconn.PgError
 	if !errors.As(err, &pg) && !conn.Conn().IsClosed() && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 		// The driver refused the params before anything reached the server.
-		return errorf(http.StatusBadRequest, "invalid_params", err.Error())
+		return newError(CodeInvalidParams, err.Error())
 	}
 	return dbError(err, budget.Milliseconds())
 }

@@ -42,8 +42,8 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
 		// limit (a scale-out storm) is busy, not unreachable. Anything
 		// else, even a refused login, is this instance's fault: 503.
 		e := acquireError(err)
-		if e.status != http.StatusServiceUnavailable {
-			e = unavailable("database_unavailable", "the database is unreachable")
+		if statusOf(e.Code) != http.StatusServiceUnavailable {
+			e = unavailable(CodeDatabaseUnavailable, "the database is unreachable")
 		}
 		writeError(w, r, e)
 		return

@@ -3,7 +3,6 @@ package connector
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,38 +45,34 @@ JOIN information_schema.tables t USING (table_catalog, table_schema, table_name)
 WHERE c.table_schema = ANY($1)
 ORDER BY c.table_schema, c.table_name, c.ordinal_position`
 
-func (h *Handler) schema(w http.ResponseWriter, r *http.Request, a *app) {
+// schema answers the schema listing, from the cache when it is fresh.
+func (a *app) schema(ctx context.Context) (json.RawMessage, *Error) {
 	wait := time.NewTimer(a.cfg.AcquireTimeout)
 	defer wait.Stop()
 	select {
 	case a.schemas.lock <- struct{}{}:
 		defer func() { <-a.schemas.lock }()
 	case <-wait.C:
-		writeError(w, r, unavailable("database_busy", "the schema is being loaded by another request and the database is slow; retry shortly"))
-		return
-	case <-r.Context().Done():
-		writeError(w, r, unavailable("canceled", "the request was canceled"))
-		return
+		return nil, unavailable(CodeDatabaseBusy, "the schema is being loaded by another request and the database is slow; retry shortly")
+	case <-ctx.Done():
+		return nil, unavailable(CodeCanceled, "the request was canceled")
 	}
 	if a.schemas.body != nil && time.Now().Before(a.schemas.expires) {
-		writeRaw(w, http.StatusOK, a.schemas.body)
-		return
+		return a.schemas.body, nil
 	}
-	tables, err := h.loadSchema(r.Context(), a)
+	tables, e := a.loadSchema(ctx)
+	if e != nil {
+		return nil, e
+	}
+	body, err := json.Marshal(map[string]any{"schemas": a.cfg.Schemas, "tables": tables})
 	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	body, jerr := json.Marshal(map[string]any{"schemas": a.cfg.Schemas, "tables": tables})
-	if jerr != nil {
-		writeError(w, r, errorf(http.StatusInternalServerError, "internal", "cannot encode the schema"))
-		return
+		return nil, newError(CodeInternal, "cannot encode the schema")
 	}
 	a.schemas.body, a.schemas.expires = body, time.Now().Add(schemaTTL)
-	writeRaw(w, http.StatusOK, body)
+	return body, nil
 }
 
-func (h *Handler) loadSchema(ctx context.Context, a *app) ([]schemaTable, *apiError) {
+func (a *app) loadSchema(ctx context.Context) ([]schemaTable, *Error) {
 	t := timingsFrom(ctx)
 	conn, aerr := acquire(ctx, a)
 	if aerr != nil {
