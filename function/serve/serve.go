@@ -8,13 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ai-agent-connector/ai-agent-connector/function/connector"
+	"golang.org/x/net/netutil"
 )
 
 // Limits every host gets: a slow or oversized request is cut off by the
@@ -25,14 +29,49 @@ const (
 	idleTimeout       = 2 * time.Minute
 	maxHeaderBytes    = 16 << 10
 	shutdownGrace     = 10 * time.Second
+	// defaultMaxConns caps open client connections (MAX_HTTP_CONNECTIONS).
+	// Past the pool size a request only waits for a connection and then
+	// gets a 503, so the cap is not about throughput: it bounds the
+	// goroutines, buffers and file descriptors a burst or a flood of idle
+	// connections can take, far below the process's descriptor limit.
+	defaultMaxConns = 256
+	maxConnsCeiling = 100_000
 )
+
+// maxConns reads MAX_HTTP_CONNECTIONS; an invalid value stops the start.
+func maxConns(getenv func(string) string) (int, error) {
+	v := strings.TrimSpace(getenv("MAX_HTTP_CONNECTIONS"))
+	if v == "" {
+		return defaultMaxConns, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxConnsCeiling {
+		return 0, fmt.Errorf("MAX_HTTP_CONNECTIONS=%q: want an integer from 1 to %d", v, maxConnsCeiling)
+	}
+	return n, nil
+}
 
 // Run serves h on addr until SIGINT or SIGTERM, then lets in-flight requests
 // finish (up to a grace period) and closes the pool. Without a signal it
-// returns only when the listener fails.
+// returns only when the listener fails. At most MAX_HTTP_CONNECTIONS client
+// connections are open at once (default 256).
 func Run(addr string, h *connector.Handler) error {
+	limit, err := maxConns(os.Getenv)
+	if err != nil {
+		h.Close()
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		h.Close()
+		return fmt.Errorf("serve %s: %w", addr, err)
+	}
+	// Past the cap, Accept waits for a connection to close: new clients
+	// queue in the kernel's accept backlog instead of being refused, and
+	// a request that gets in is served as before. ReadHeaderTimeout and
+	// IdleTimeout make sure held slots come back.
+	ln = netutil.LimitListener(ln, limit)
 	srv := &http.Server{
-		Addr:              addr,
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
@@ -49,13 +88,13 @@ func Run(addr string, h *connector.Handler) error {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	slog.Info("listening", "addr", addr)
-	err := srv.ListenAndServe()
+	slog.Info("listening", "addr", addr, "max_http_connections", limit)
+	err = srv.Serve(ln)
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		h.Close()
 		return fmt.Errorf("serve %s: %w", addr, err)
 	}
-	// ListenAndServe returns as soon as Shutdown starts; the pool is closed
+	// Serve returns as soon as Shutdown starts; the pool is closed
 	// only after the in-flight requests have finished with it.
 	<-drained
 	h.Close()

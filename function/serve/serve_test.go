@@ -1,12 +1,14 @@
 package serve
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -85,5 +87,104 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Errorf("Run: %v", err)
+	}
+}
+
+// TestConnectionCap holds MAX_HTTP_CONNECTIONS connections open (idle
+// keep-alives, the cheapest way to take a slot): the next client is not
+// served until one of them closes, and then it is, from the accept backlog.
+func TestConnectionCap(t *testing.T) {
+	t.Setenv("MAX_HTTP_CONNECTIONS", "2")
+	h := connector.NewHandler(connector.Options{
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Getenv: func(string) string { return "" },
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	done := make(chan error, 1)
+	go func() { done <- Run(addr, h) }()
+	probe := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for i := 0; ; i++ {
+		if r, err := probe.Get("http://" + addr + "/health"); err == nil {
+			r.Body.Close()
+			break
+		}
+		if i > 200 {
+			t.Fatal("server did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	health := func(c net.Conn, wait time.Duration) (int, error) {
+		if _, err := io.WriteString(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			return 0, err
+		}
+		_ = c.SetReadDeadline(time.Now().Add(wait))
+		r, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			return 0, err
+		}
+		defer r.Body.Close()
+		_, _ = io.Copy(io.Discard, r.Body)
+		return r.StatusCode, nil
+	}
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for i := 0; i < 2; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+		// Generous: the probe's slot is freed once the server has closed it.
+		if s, err := health(c, 10*time.Second); err != nil || s != http.StatusOK {
+			t.Fatalf("connection %d within the cap: %d %v", i+1, s, err)
+		}
+	}
+	extra, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err) // the kernel backlog takes it; only Accept waits
+	}
+	held = append(held, extra)
+	if s, err := health(extra, 300*time.Millisecond); err == nil {
+		t.Fatalf("a third connection was served (%d) while two held the cap of 2", s)
+	} else if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+		t.Fatalf("third connection: %v, want it kept waiting", err)
+	}
+	held[0].Close()
+	_ = extra.SetReadDeadline(time.Now().Add(10 * time.Second))
+	r, err := http.ReadResponse(bufio.NewReader(extra), nil)
+	if err != nil || r.StatusCode != http.StatusOK {
+		t.Fatalf("after a slot freed, the waiting request got %v %v", r, err)
+	}
+	r.Body.Close()
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+}
+
+func TestMaxConnsSetting(t *testing.T) {
+	for _, c := range []struct {
+		v    string
+		want int
+		ok   bool
+	}{{"", defaultMaxConns, true}, {" 64 ", 64, true}, {"0", 0, false}, {"-1", 0, false}, {"many", 0, false}, {"100001", 0, false}} {
+		n, err := maxConns(func(string) string { return c.v })
+		if (err == nil) != c.ok || n != c.want {
+			t.Errorf("MAX_HTTP_CONNECTIONS=%q: %d, %v", c.v, n, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "MAX_HTTP_CONNECTIONS") {
+			t.Errorf("error %q does not name the setting", err)
+		}
 	}
 }
