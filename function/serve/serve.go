@@ -14,11 +14,11 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/ai-agent-connector/ai-agent-connector/function/connector"
-	"golang.org/x/net/netutil"
 )
 
 // Limits every host gets: a slow or oversized request is cut off by the
@@ -70,7 +70,7 @@ func Run(addr string, h *connector.Handler) error {
 	// queue in the kernel's accept backlog instead of being refused, and
 	// a request that gets in is served as before. ReadHeaderTimeout and
 	// IdleTimeout make sure held slots come back.
-	ln = netutil.LimitListener(ln, limit)
+	ln = limitListener(ln.(*net.TCPListener), limit)
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -99,4 +99,53 @@ func Run(addr string, h *connector.Handler) error {
 	<-drained
 	h.Close()
 	return nil
+}
+
+// capListener admits at most cap(sem) connections at once. It is
+// golang.org/x/net/netutil.LimitListener but for the connection type:
+// netutil's wrapper hides TCPConn.CloseWrite, which net/http needs to answer
+// a request it did not read to the end (431, 413) without a TCP reset that
+// makes the client lose the answer.
+type capListener struct {
+	*net.TCPListener
+	sem       chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func limitListener(l *net.TCPListener, n int) net.Listener {
+	return &capListener{TCPListener: l, sem: make(chan struct{}, n), done: make(chan struct{})}
+}
+
+func (l *capListener) Accept() (net.Conn, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-l.done:
+		// Closed while at the cap: Serve must return, not wait for a slot.
+		return nil, net.ErrClosed
+	}
+	c, err := l.TCPListener.AcceptTCP()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &capConn{TCPConn: c, release: func() { <-l.sem }}, nil
+}
+
+func (l *capListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.TCPListener.Close()
+}
+
+// capConn gives its slot back on the first Close.
+type capConn struct {
+	*net.TCPConn
+	once    sync.Once
+	release func()
+}
+
+func (c *capConn) Close() error {
+	err := c.TCPConn.Close()
+	c.once.Do(c.release)
+	return err
 }

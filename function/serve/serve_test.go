@@ -3,10 +3,12 @@ package serve
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -69,6 +71,11 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	if _, err := upload.Write([]byte(`{"sql":`)); err != nil {
 		t.Fatal(err)
 	}
+	// The client has connected once it sends the body, but on a loaded
+	// machine the server may not have accepted the connection yet, and a
+	// connection still in the kernel's backlog is dropped when Shutdown
+	// closes the listener: that is not the case under test.
+	waitAccepted(t, addr)
 	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -187,4 +194,33 @@ func TestMaxConnsSetting(t *testing.T) {
 			t.Errorf("error %q does not name the setting", err)
 		}
 	}
+}
+
+// waitAccepted waits until the listening socket on addr has no connection
+// waiting in its accept queue: /proc/net/tcp shows the queue's length as the
+// LISTEN row's rx_queue.
+func waitAccepted(t *testing.T, addr string) {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	local := fmt.Sprintf("0100007F:%04X", p)
+	for i := 0; i < 500; i++ {
+		b, err := os.ReadFile("/proc/net/tcp")
+		if err != nil {
+			t.Skipf("cannot read the accept queue: %v", err)
+		}
+		queued := false
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			// sl local_address rem_address st tx_queue:rx_queue ...
+			if len(f) > 4 && f[1] == local && f[3] == "0A" && !strings.HasSuffix(f[4], ":00000000") {
+				queued = true
+			}
+		}
+		if !queued {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the server did not accept the connection")
 }
