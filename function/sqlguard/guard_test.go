@@ -139,3 +139,48 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+// TestLexerAgreesWithScanL holds cases where an earlier lexer read SQL
+// differently from PostgreSQL's scan.l; each hid code from the screener.
+func TestLexerAgreesWithScanL(t *testing.T) {
+	cases := []struct{ sql, msg string }{
+		// A -- comment ends at \r as well as \n.
+		{"SELECT 1 -- x\rFROM pg_advisory_lock(1)", "pg_advisory_lock"},
+		{"SELECT 1 --\r; DELETE FROM t", "one statement"},
+		// A continued E'' literal keeps its escapes: \' does not end it.
+		{"SELECT E'a'\n'\\'' , pg_terminate_backend(1) --'", "pg_terminate_backend"},
+		// The continuation may hold -- comments, before and after the newline.
+		{"SELECT E'a' -- c\n'\\'' , pg_advisory_lock(1) --'", "pg_advisory_lock"},
+		{"SELECT E'a'\n-- c\n\r '\\'' , pg_advisory_lock(1) --'", "pg_advisory_lock"},
+		// An identifier swallows the E: texte'\' is a plain literal.
+		{"SELECT texte'\\', pg_advisory_lock(1), '\\'", "pg_advisory_lock"},
+		{"SELECT 1\x00; DELETE FROM t", "NUL"},
+		{"SELECT 1x", "trailing junk"},
+		{"SELECT $1a", "trailing junk"},
+		{`SELECT ""`, "zero-length"},
+	}
+	for _, c := range cases {
+		_, err := Check(c.sql)
+		if err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("Check(%q) = %v, want a rejection mentioning %q", c.sql, err, c.msg)
+		}
+	}
+	allowed := []string{
+		// Not continuations: no newline, or a block comment between.
+		"SELECT E'a' '\\' ", // a syntax error for the server; text stays literal
+		"SELECT 'a'\n'b'",
+		// In a continued E'' literal \' is an escaped quote: all one literal.
+		"SELECT E'a'\n'\\' ; SELECT pg_advisory_lock(1) --'",
+		// B'' has no doubled quote: B'1' ends, and a plain literal follows.
+		"SELECT B'1'', pg_advisory_lock(1), '",
+		"SELECT U&'a'\n'b' UESCAPE '!'",
+		"SELECT $a$ $b$ ; $a$",
+		"SELECT 1 *--x\n2",
+		"SELECT 2 */* ; */ 3",
+	}
+	for _, sql := range allowed {
+		if _, err := Check(sql); err != nil {
+			t.Errorf("Check(%q): %v", sql, err)
+		}
+	}
+}
