@@ -14,16 +14,24 @@ func (h *Handler) authorized(w http.ResponseWriter, r *http.Request) *app {
 	if a == nil {
 		return nil
 	}
-	scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
-		writeError(w, r, newError(CodeUnauthorized, "missing API key: send Authorization: Bearer <key>"))
-		return nil
-	}
-	if !a.validKey(strings.TrimSpace(key)) {
-		writeError(w, r, newError(CodeUnauthorized, "invalid API key"))
+	if _, e := a.authenticate(r.Header.Get("Authorization")); e != nil {
+		writeError(w, r, e)
 		return nil
 	}
 	return a
+}
+
+// authenticate checks an Authorization header value and returns the key.
+func (a *app) authenticate(header string) (string, *Error) {
+	scheme, key, ok := strings.Cut(header, " ")
+	key = strings.TrimSpace(key)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || key == "" {
+		return "", newError(CodeUnauthorized, "missing API key: send Authorization: Bearer <key>")
+	}
+	if !a.validKey(key) {
+		return "", newError(CodeUnauthorized, "invalid API key")
+	}
+	return key, nil
 }
 
 // validKey compares digests so every comparison takes the same time

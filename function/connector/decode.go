@@ -28,10 +28,10 @@ type queryInput struct {
 }
 
 // parseQuery parses a query object; what names it in messages ("the request
-// body", "the arguments").
+// body", "the arguments object").
 func parseQuery(raw []byte, what string) (QueryRequest, *Error) {
 	var in queryInput
-	if e := decodeStrict(raw, &in, what, "query object", `"sql", "params" and "max_rows"`); e != nil {
+	if e := decodeStrict(raw, &in, what, `"sql", "params" and "max_rows"`); e != nil {
 		return QueryRequest{}, e
 	}
 	args, e := decodeParams(in.Params)
@@ -44,7 +44,7 @@ func parseQuery(raw []byte, what string) (QueryRequest, *Error) {
 // decodeStrict decodes exactly one JSON object into v: valid UTF-8, known
 // fields only, nothing after it. Messages name JSON fields and JSON kinds,
 // never Go types.
-func decodeStrict(raw []byte, v any, what, object, fields string) *Error {
+func decodeStrict(raw []byte, v any, what, fields string) *Error {
 	// encoding/json would quietly replace invalid UTF-8; refuse it instead.
 	if !utf8.Valid(raw) {
 		return newError(CodeInvalidJSON, what+" is not valid UTF-8")
@@ -52,7 +52,7 @@ func decodeStrict(raw []byte, v any, what, object, fields string) *Error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return newError(CodeInvalidJSON, what+" is not a valid "+object+": "+jsonProblem(err, fields))
+		return newError(CodeInvalidJSON, what+" is invalid: "+jsonProblem(err, fields))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return newError(CodeInvalidJSON, what+" holds more than one JSON value")

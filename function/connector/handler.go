@@ -19,6 +19,7 @@ type Handler struct {
 	app      lazyApp
 	requests atomic.Int64
 	initNS   atomic.Int64 // how long the app build took, once built
+	mcp      mcpEndpoint  // built on the first /mcp request
 }
 
 // NewHandler returns the API handler. It does no I/O: configuration, secrets
@@ -69,6 +70,8 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 				h.serveSchema(w, r, a)
 			}
 		}
+	case "/mcp":
+		h.serveMCP(w, r)
 	case "/v1/query":
 		if allow(w, r, http.MethodPost) {
 			if a := h.authorized(w, r); a != nil {
@@ -76,7 +79,7 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	default:
-		writeError(w, r, newError(CodeNotFound, "no such endpoint: "+r.URL.Path+" (try GET /health, GET /ready, GET /v1/schema, POST /v1/query)"))
+		writeError(w, r, newError(CodeNotFound, "no such endpoint: "+r.URL.Path+" (try GET /health, GET /ready, GET /v1/schema, POST /v1/query, POST /mcp)"))
 	}
 }
 
@@ -105,14 +108,20 @@ func (h *Handler) getApp(w http.ResponseWriter, r *http.Request) *app {
 		writeError(w, r, unavailable(CodeNotReady, "the function could not start; its log has the reason"))
 		return nil
 	}
+	h.recordInit(r.Context(), a, built)
+	return a
+}
+
+// recordInit records the app build, when this request did it, as the
+// request's init time.
+func (h *Handler) recordInit(ctx context.Context, a *app, built time.Duration) {
 	if built > 0 {
-		timingsFrom(r.Context()).init = built
+		timingsFrom(ctx).init = built
 		h.initNS.Store(int64(built))
 		if built > a.cfg.ColdStartWarn {
 			h.log.Warn("slow cold start", "init_ms", ms(built), "threshold_ms", ms(a.cfg.ColdStartWarn))
 		}
 	}
-	return a
 }
 
 func (h *Handler) logRequest(r *http.Request, rec *recorder, start time.Time, first bool) {

@@ -133,15 +133,22 @@ func keys(m map[string]*zip.File) []string {
 	return k
 }
 
-// TestLambdaSizeBudget keeps the zipped arm64 bootstrap within 1.6x of an aws-lambda-go
+// TestLambdaSizeBudget keeps the zipped arm64 bootstrap within 1.8x of an aws-lambda-go
 // hello world built with the same flags (function/internal/hello). Zip size is
 // deterministic for a given toolchain, so this is a budget, not a flaky measurement:
 // every import the function adds must fit in it.
+//
+// The budget was 1.6x until /mcp (issue 13): the official MCP go-sdk adds ~540 KB of zip
+// (gob, jsonschema-go, segmentio/encoding come with its mcp package and cannot be cut
+// from outside it), taking the bootstrap from ~1.50x to ~1.72x. A hand-written JSON-RPC
+// subset would have stayed at 1.50x, but would not track the protocol's versions the way
+// the SDK does (shared/reviews/mcp-sdk-cost.md). Size costs a cold start nothing
+// measurable here: the INIT REPORT budget (make coldstart) is what holds startup.
 func TestLambdaSizeBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds binaries")
 	}
-	const budget = 1.6
+	const budget = 1.8
 	root := repoRoot(t)
 	ctx := context.Background()
 	out := t.TempDir()
