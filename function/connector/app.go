@@ -21,6 +21,7 @@ type app struct {
 	keys    [][sha256.Size]byte
 	pool    *pgxpool.Pool
 	schemas schemaCache
+	priv    *privilegeGate
 }
 
 // Connection tuning. Idle connections are closed before the shortest idle
@@ -89,13 +90,28 @@ func buildApp(ctx context.Context, opts *Options) (*app, error) {
 			return nil, fmt.Errorf("configure pool for %s: %w", opts.Platform, err)
 		}
 	}
+	// Chained after the platform's hook: the role is checked on a
+	// connection that is fully set up, before the pool hands it out.
+	priv := &privilegeGate{allow: cfg.AllowPrivilegedRole, log: opts.Logger}
+	if cfg.AllowPrivilegedRole {
+		opts.Logger.Warn("ALLOW_PRIVILEGED_ROLE=true: a privileged database role will be accepted")
+	}
+	platformHook := pcfg.AfterConnect
+	pcfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		if platformHook != nil {
+			if err := platformHook(ctx, c); err != nil {
+				return err
+			}
+		}
+		return priv.afterConnect(ctx, c)
+	}
 	// NewWithConfig does not connect: the first query opens the first
 	// connection, so building the app costs no round trip.
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
 	}
-	a := &app{cfg: cfg, pool: pool, schemas: newSchemaCache()}
+	a := &app{cfg: cfg, pool: pool, schemas: newSchemaCache(), priv: priv}
 	for _, k := range cfg.APIKeys {
 		a.keys = append(a.keys, sha256.Sum256([]byte(k)))
 	}

@@ -19,6 +19,9 @@ type Config struct {
 	MaxRows          int
 	MaxResultBytes   int
 	ColdStartWarn    time.Duration
+	// AllowPrivilegedRole accepts a database role that can do more than
+	// read (ALLOW_PRIVILEGED_ROLE=true); see privilege.go.
+	AllowPrivilegedRole bool
 }
 
 // Hard ceilings keep a misconfiguration from turning into unbounded memory.
@@ -91,6 +94,13 @@ func LoadConfig(getenv func(string) string, defaultPoolSize int) (Config, error)
 		return c, err
 	}
 	c.ColdStartWarn = time.Duration(ms) * time.Millisecond
+	switch v := strings.TrimSpace(getenv("ALLOW_PRIVILEGED_ROLE")); strings.ToLower(v) {
+	case "", "false":
+	case "true":
+		c.AllowPrivilegedRole = true
+	default:
+		return c, fmt.Errorf("ALLOW_PRIVILEGED_ROLE=%q: want true or false", v)
+	}
 	return c, nil
 }
 

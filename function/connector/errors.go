@@ -48,7 +48,10 @@ const (
 	CodePoolExhausted       = "pool_exhausted"
 	CodeNotReady            = "not_ready"
 	CodeCanceled            = "canceled"
-	CodeInternal            = "internal"
+	// CodePrivilegedRole: the database role can do more than read, so
+	// agent SQL is refused until the operator connects as a read-only role.
+	CodePrivilegedRole = "privileged_role"
+	CodeInternal       = "internal"
 )
 
 func newError(code, msg string) *Error { return &Error{Code: code, Message: msg} }
@@ -95,6 +98,10 @@ func dbError(err error, budgetMS int64) *Error {
 }
 
 func acquireError(err error) *Error {
+	var priv errPrivileged
+	if errors.As(err, &priv) {
+		return priv.e
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return unavailable(CodePoolExhausted, "no database connection became free in time; retry shortly")
 	}

@@ -307,7 +307,7 @@ func TestBadInput(t *testing.T) {
 // stops, so only the READ ONLY transaction stands between a writing function
 // and the data.
 func TestReadOnlyHoldsForSuperuser(t *testing.T) {
-	h, _ := newTestHandler(t, cluster.OwnerURL, nil)
+	h, _ := newTestHandler(t, cluster.OwnerURL, map[string]string{"ALLOW_PRIVILEGED_ROLE": "true"})
 	before := checksum(t)
 	for _, sql := range []string{"SELECT record_visit('superuser')", "SELECT count(*) FROM (SELECT record_visit('x')) s"} {
 		r := query(h, map[string]any{"sql": sql})

@@ -109,6 +109,9 @@ func beginQuery(budget time.Duration) string {
 // acquire takes a pooled connection, waiting at most ACQUIRE_TIMEOUT_MS, and
 // records the wait (with any connection set-up) as the request's db-acquire.
 func acquire(ctx context.Context, a *app) (*pgxpool.Conn, *Error) {
+	if e := a.priv.refusal(); e != nil {
+		return nil, e
+	}
 	actx, cancel := context.WithTimeout(ctx, a.cfg.AcquireTimeout)
 	defer cancel()
 	start := time.Now()

@@ -31,6 +31,10 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
+	if e := a.priv.refusal(); e != nil {
+		writeError(w, r, e)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.AcquireTimeout)
 	defer cancel()
 	start := time.Now()
@@ -42,6 +46,10 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
 		// limit (a scale-out storm) is busy, not unreachable. Anything
 		// else, even a refused login, is this instance's fault: 503.
 		e := acquireError(err)
+		if e.Code == CodePrivilegedRole {
+			writeError(w, r, e)
+			return
+		}
 		if statusOf(e.Code) != http.StatusServiceUnavailable {
 			e = unavailable(CodeDatabaseUnavailable, "the database is unreachable")
 		}

@@ -36,7 +36,7 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case CodeQueryTimeout:
 		return http.StatusUnprocessableEntity
-	case CodeDatabaseBusy, CodeDatabaseUnavailable, CodeDatabaseTimeout, CodePoolExhausted, CodeNotReady, CodeCanceled:
+	case CodeDatabaseBusy, CodeDatabaseUnavailable, CodeDatabaseTimeout, CodePoolExhausted, CodeNotReady, CodeCanceled, CodePrivilegedRole:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
