@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -119,6 +120,7 @@ func archs() []string {
 
 type call struct {
 	name, method, path, key, ctype, body string
+	header                               map[string]string
 	status                               int
 	check                                func(t *testing.T, body []byte)
 }
@@ -158,6 +160,47 @@ func TestConnectorUnderEmulator(t *testing.T) {
 			}
 		}},
 		{name: "unknown path", method: "GET", path: "/nope", status: 404, check: errorCode("not_found")},
+		// MCP through the Function URL bridge: every message is its own invoke, so these also
+		// show the endpoint keeps no session between them.
+		{name: "mcp initialize", method: "POST", path: "/mcp", key: testKey, ctype: "application/json", header: mcpAccept("2025-06-18"),
+			body:   `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"emu","version":"1"}}}`,
+			status: 200, check: rpcResult(func(t *testing.T, r map[string]any) {
+				if r["protocolVersion"] != "2025-06-18" || r["serverInfo"].(map[string]any)["name"] != "ai-agent-connector" {
+					t.Errorf("initialize %v", r)
+				}
+			})},
+		{name: "mcp tools/call query", method: "POST", path: "/mcp", key: testKey, ctype: "application/json", header: mcpAccept("2025-06-18"),
+			body:   `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"query","arguments":{"sql":"SELECT id, name FROM customers WHERE id <= $1 ORDER BY id","params":[2]}}}`,
+			status: 200, check: rpcResult(func(t *testing.T, r map[string]any) {
+				sc, _ := r["structuredContent"].(map[string]any)
+				rows, _ := sc["rows"].([]any)
+				if r["isError"] == true || len(rows) != 2 || rows[1].([]any)[1] != "Customer 2" {
+					t.Errorf("tools/call %v", r)
+				}
+			})},
+		{name: "mcp tools/call 2026-07-28", method: "POST", path: "/mcp", key: testKey, ctype: "application/json",
+			header: map[string]string{"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "list_tables"},
+			body: `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_tables","arguments":{},"_meta":{` +
+				`"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"emu","version":"1"}}}}`,
+			status: 200, check: rpcResult(func(t *testing.T, r map[string]any) {
+				sc, _ := r["structuredContent"].(map[string]any)
+				if tables, _ := sc["tables"].([]any); r["isError"] == true || len(tables) == 0 {
+					t.Errorf("tools/call %v", r)
+				}
+			})},
+		{name: "mcp tools/call refused write", method: "POST", path: "/mcp", key: testKey, ctype: "application/json", header: mcpAccept("2025-06-18"),
+			body:   `{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"query","arguments":{"sql":"DELETE FROM customers"}}}`,
+			status: 200, check: rpcResult(func(t *testing.T, r map[string]any) {
+				if r["isError"] != true || !strings.Contains(fmt.Sprint(r["content"]), "statement_not_allowed") {
+					t.Errorf("tools/call %v", r)
+				}
+			})},
+		{name: "mcp without key", method: "POST", path: "/mcp", ctype: "application/json", header: mcpAccept("2025-06-18"),
+			body: `{"jsonrpc":"2.0","id":5,"method":"tools/list"}`, status: 401, check: func(t *testing.T, b []byte) {
+				if !strings.Contains(string(b), `"jsonrpc":"2.0"`) {
+					t.Errorf("401 body %s", b)
+				}
+			}},
 	}
 	for _, arch := range archs() {
 		t.Run(arch, func(t *testing.T) {
@@ -235,6 +278,24 @@ func TestStopLeavesNoProcess(t *testing.T) {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
+func mcpAccept(version string) map[string]string {
+	return map[string]string{"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": version}
+}
+
+// rpcResult decodes a JSON-RPC response and checks its result.
+func rpcResult(check func(t *testing.T, r map[string]any)) func(t *testing.T, b []byte) {
+	return func(t *testing.T, b []byte) {
+		var m struct {
+			Result map[string]any
+			Error  any
+		}
+		if err := json.Unmarshal(b, &m); err != nil || m.Error != nil || m.Result == nil {
+			t.Fatalf("not a JSON-RPC result: %s", b)
+		}
+		check(t, m.Result)
+	}
+}
+
 func errorCode(code string) func(t *testing.T, b []byte) {
 	return func(t *testing.T, b []byte) {
 		var e struct {
@@ -261,6 +322,9 @@ func do(t *testing.T, base string, c call) (int, http.Header, []byte) {
 	}
 	if c.ctype != "" {
 		req.Header.Set("Content-Type", c.ctype)
+	}
+	for k, v := range c.header {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
