@@ -31,11 +31,7 @@ type app struct {
 const (
 	maxConnIdleTime = 4 * time.Minute
 	maxConnLifetime = 30 * time.Minute
-	// A connection idle for longer than this is pinged before use: after a
-	// Lambda environment thaws, its sockets may be dead.
-	pingAfterIdle  = time.Second
-	pingTimeout    = time.Second
-	connectTimeout = 5 * time.Second
+	connectTimeout  = 5 * time.Second
 )
 
 func buildApp(ctx context.Context, opts *Options) (*app, error) {
@@ -56,13 +52,31 @@ func buildApp(ctx context.Context, opts *Options) (*app, error) {
 	pcfg.MaxConnIdleTime = maxConnIdleTime
 	pcfg.MaxConnLifetime = maxConnLifetime
 	pcfg.MaxConnLifetimeJitter = maxConnLifetime / 10
-	pcfg.PingTimeout = pingTimeout
-	pcfg.ShouldPing = func(_ context.Context, p pgxpool.ShouldPingParams) bool {
-		return p.IdleDuration > pingAfterIdle
+	// No ping before use: it costs a round trip per sparse request and waits
+	// on the same dead socket it is meant to detect. The query path checks
+	// liveness inside its own round trip instead (see stalePooledConn), and
+	// needs to know how long the connection sat idle, which only this hook
+	// is told.
+	pcfg.ShouldPing = func(ctx context.Context, p pgxpool.ShouldPingParams) bool {
+		if idle, ok := ctx.Value(idleKey{}).(*time.Duration); ok {
+			*idle = p.IdleDuration
+		}
+		return false
+	}
+	// Backstop for paths that let the pool destroy a broken connection
+	// (/ready's ping, /v1/schema): pgx waits up to 15 s for a dead socket's
+	// drain before it frees the slot; closing the socket ends the drain.
+	pcfg.BeforeClose = func(c *pgx.Conn) {
+		if c.IsClosed() {
+			_ = c.PgConn().Conn().Close()
+		}
 	}
 	if pcfg.ConnConfig.ConnectTimeout == 0 || pcfg.ConnConfig.ConnectTimeout > connectTimeout {
 		pcfg.ConnConfig.ConnectTimeout = connectTimeout
 	}
+	// Keepalives and TCP_USER_TIMEOUT on every socket (see dial.go); a
+	// platform dialer set in ConfigurePool below replaces this one.
+	pcfg.ConnConfig.DialFunc = newDialer(pcfg.ConnConfig.ConnectTimeout).DialContext
 	// No named prepared statements and no statement cache: safe behind
 	// transaction-mode poolers. Exec mode sends Parse, Bind, Describe and
 	// Execute of the unnamed statement in one round trip; params go as text

@@ -23,7 +23,7 @@ func (a *app) readTx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx
 	if e != nil {
 		return e
 	}
-	defer conn.Release()
+	defer release(conn)
 	budget := a.cfg.QueryTimeout
 	qctx, cancel := queryContext(ctx, a)
 	defer cancel()

@@ -46,6 +46,9 @@ const (
 	CodeDatabaseUnavailable = "database_unavailable"
 	CodeDatabaseTimeout     = "database_timeout"
 	CodePoolExhausted       = "pool_exhausted"
+	// CodeUnsafeServerSetting: the server reports a setting under which
+	// the screener would read statements differently from it.
+	CodeUnsafeServerSetting = "unsafe_server_setting"
 	CodeNotReady            = "not_ready"
 	CodeCanceled            = "canceled"
 	// CodePrivilegedRole: the database role can do more than read, so

@@ -143,6 +143,9 @@ func (h *Handler) logRequest(r *http.Request, rec *recorder, start time.Time, fi
 	if t.rows > 0 || t.truncated {
 		attrs = append(attrs, slog.Int("rows", t.rows), slog.Bool("truncated", t.truncated))
 	}
+	if t.retried {
+		attrs = append(attrs, slog.Bool("retried", true))
+	}
 	if t.errCode != "" {
 		attrs = append(attrs, slog.String("error", t.errCode))
 	}

@@ -490,7 +490,7 @@ func TestDeadConnectionAfterIdle(t *testing.T) {
 	if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", app); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(pingAfterIdle + 100*time.Millisecond)
+	time.Sleep(stalePooledConn + 100*time.Millisecond)
 	if r := query(h, map[string]any{"sql": "SELECT 2"}); r.status != http.StatusOK {
 		t.Errorf("after the server dropped the idle connection: %d %s", r.status, r.body)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/ai-agent-connector/ai-agent-connector/function/sqlguard"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -130,57 +129,12 @@ func queryContext(ctx context.Context, a *app) (context.Context, context.CancelF
 	return context.WithTimeout(ctx, a.cfg.QueryTimeout+time.Second)
 }
 
-// run executes the screened statement and encodes the answer. The statement
-// is wrapped so the server stops after maxRows+1 rows: one more than the
-// cap tells the result was cut.
+// run executes the screened statement and encodes the answer: one round
+// trip on a warm connection (see pipeline.go). The statement is wrapped so
+// the server stops after maxRows+1 rows: one more than the cap tells the
+// result was cut.
 func (a *app) run(ctx context.Context, sql string, args []any, maxRows int) (Result, *Error) {
-	t := timingsFrom(ctx)
-	conn, aerr := acquire(ctx, a)
-	if aerr != nil {
-		return Result{}, aerr
-	}
-	defer conn.Release()
-
-	budget := a.cfg.QueryTimeout
-	qctx, qcancel := queryContext(ctx, a)
-	defer qcancel()
-	start := time.Now()
-	defer func() { t.query = time.Since(start) }()
-
-	tx, err := conn.BeginTx(qctx, pgx.TxOptions{BeginQuery: beginQuery(budget)})
-	if err != nil {
-		return Result{}, dbError(err, budget.Milliseconds())
-	}
-	// Nothing is ever committed.
-	defer rollback(tx, conn)
-
-	wrapped := "SELECT * FROM (\n" + sql + "\n) AS agent_query LIMIT " + strconv.Itoa(maxRows+1)
-	args = append([]any{pgx.QueryResultFormats{pgx.TextFormatCode}}, args...)
-	rows, err := tx.Query(qctx, wrapped, args...)
-	if err != nil {
-		return Result{}, queryError(err, conn, budget)
-	}
-	defer rows.Close()
-	enc := newResultEncoder(conn.Conn().TypeMap(), rows.FieldDescriptions(), a.cfg.MaxResultBytes)
-	for rows.Next() {
-		if enc.rows == maxRows || !enc.addRow(rows.RawValues()) {
-			enc.truncated = true
-			break
-		}
-	}
-	if !enc.truncated {
-		if err := rows.Err(); err != nil {
-			var tooBig *pgproto3.ExceededMaxBodyLenErr
-			if !errors.As(err, &tooBig) {
-				return Result{}, queryError(err, conn, budget)
-			}
-			// A row too big to read (see buildApp): cut the result there;
-			// pgx has dropped the connection and the pool replaces it.
-			enc.truncated = true
-		}
-	}
-	t.rows, t.truncated = enc.rows, enc.truncated
-	return Result{JSON: enc.finish(), Rows: enc.rows, Truncated: enc.truncated}, nil
+	return execQuery(ctx, a, sql, args, maxRows)
 }
 
 // queryError tells the agent's mistakes (bad params, SQL errors) from faults.

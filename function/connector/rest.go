@@ -36,7 +36,8 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case CodeQueryTimeout:
 		return http.StatusUnprocessableEntity
-	case CodeDatabaseBusy, CodeDatabaseUnavailable, CodeDatabaseTimeout, CodePoolExhausted, CodeNotReady, CodeCanceled, CodePrivilegedRole:
+	case CodeDatabaseBusy, CodeDatabaseUnavailable, CodeDatabaseTimeout, CodePoolExhausted, CodeNotReady, CodeCanceled, CodePrivilegedRole,
+		CodeUnsafeServerSetting:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

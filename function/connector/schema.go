@@ -78,7 +78,7 @@ func (a *app) loadSchema(ctx context.Context) ([]schemaTable, *Error) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	defer conn.Release()
+	defer release(conn)
 	qctx, qcancel := queryContext(ctx, a)
 	defer qcancel()
 	start := time.Now()

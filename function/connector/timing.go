@@ -13,6 +13,7 @@ type timings struct {
 	init, acquire, query time.Duration
 	rows                 int
 	truncated            bool
+	retried              bool // the query moved to a fresh connection
 	errCode              string
 }
 
