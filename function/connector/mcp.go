@@ -39,7 +39,9 @@ func (h *Handler) serveMCP(w http.ResponseWriter, r *http.Request) {
 		m.origin = http.NewCrossOriginProtection()
 		srv := h.newMCPServer()
 		m.handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv },
-			&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, MaxRequestBodyBytes: maxBodyBytes})
+			&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, MaxRequestBodyBytes: maxBodyBytes,
+				// Checked above, before the key, when the entrypoint asks for it.
+				DisableLocalhostProtection: true})
 	})
 	// A request with a foreign Origin comes from a web page the user
 	// visited, not from an agent: 403. Agents send no Origin, or their own.
@@ -49,10 +51,11 @@ func (h *Handler) serveMCP(w http.ResponseWriter, r *http.Request) {
 	}
 	// DNS rebinding: a page can point its own name at 127.0.0.1 and reach a
 	// server on loopback with a same-origin request. On loopback only
-	// loopback names are accepted. The SDK does the same check, but after
-	// our key check would have answered; cloud hosts (no loopback local
-	// address) are not affected.
-	if rebound(r) {
+	// loopback names are accepted. This is the SDK's own check, done here
+	// so it answers before the key check, and only where the entrypoint
+	// listens itself (Options.CheckLoopbackHost): a platform that forwards
+	// over loopback keeps the public Host, which must be accepted.
+	if h.opts.CheckLoopbackHost && rebound(r) {
 		writeMCPError(w, r, newError(CodeForbidden, "the Host header "+strconv.Quote(r.Host)+" is not a loopback name, and this server listens on loopback"))
 		return
 	}

@@ -40,6 +40,7 @@ func mcpServers(t *testing.T, env map[string]string) (a, b *httptest.Server, log
 	t.Helper()
 	ha, _ := newTestHandler(t, cluster.AgentURL, env)
 	hb, logs := newTestHandler(t, cluster.AgentURL, env)
+	ha.opts.CheckLoopbackHost, hb.opts.CheckLoopbackHost = true, true
 	a, b = httptest.NewServer(ha), httptest.NewServer(hb)
 	t.Cleanup(a.Close)
 	t.Cleanup(b.Close)
@@ -397,8 +398,17 @@ func TestMCPRefusals(t *testing.T) {
 			}
 		}
 	}
-	// A cloud host (a Function URL, no loopback listener) is accepted, with
-	// its own name as Origin too.
+	// Behind a platform that forwards over loopback with the public Host
+	// (Azure's Functions host), CheckLoopbackHost is off and the host is
+	// accepted, and so is its own name as Origin.
+	fwd, _ := newTestHandler(t, cluster.AgentURL, nil)
+	srv := httptest.NewServer(fwd)
+	defer srv.Close()
+	a = srv
+	if resp, m := post("app.azurewebsites.net", "https://app.azurewebsites.net", testKey); resp.StatusCode != 200 {
+		t.Errorf("forwarded cloud host: %d %v", resp.StatusCode, m)
+	}
+	// A cloud host with no loopback listener at all (a Function URL).
 	h, _ := newTestHandler(t, cluster.AgentURL, nil)
 	const cloud = "abc123.lambda-url.eu-west-1.on.aws"
 	req := httptest.NewRequest(http.MethodPost, "https://"+cloud+"/mcp", strings.NewReader(init))

@@ -26,6 +26,13 @@ type Options struct {
 	Logger *slog.Logger
 	// Getenv reads configuration; nil means os.Getenv. Tests pass a map.
 	Getenv func(string) string
+	// CheckLoopbackHost refuses /mcp requests that reach a loopback
+	// listener under a name that is not loopback (DNS rebinding). Set it
+	// where the binary itself listens for a browser's machine (cmd/local).
+	// Leave it off behind a platform front end that forwards over loopback
+	// with the public Host (the Azure Functions host does): there it would
+	// refuse every request.
+	CheckLoopbackHost bool
 }
 
 func (o *Options) setDefaults() {

@@ -21,7 +21,8 @@ func main() {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	h := connector.NewHandler(connector.Options{Platform: "local", DefaultPoolSize: 4})
+	// A laptop's browser can reach loopback: refuse DNS-rebound names on /mcp.
+	h := connector.NewHandler(connector.Options{Platform: "local", DefaultPoolSize: 4, CheckLoopbackHost: true})
 	if err := serve.Run(net.JoinHostPort(host, port), h); err != nil {
 		slog.Error("local", "err", err)
 		os.Exit(1)
