@@ -147,9 +147,10 @@ Try:
   curl -s %s/v1/schema -H 'Authorization: Bearer %s'
   curl -s -X POST %s/v1/query -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \
        -d '{"sql":"SELECT id, name, balance FROM customers WHERE active ORDER BY id LIMIT $1","params":[3]}'
+  claude mcp add --transport http postgres %s/mcp --header 'Authorization: Bearer %s'
 
 The first call is a cold start (see the INIT REPORT line). Ctrl-C stops everything.
-`, base, *arch, art.Size, art.SHA256[:12], dbDesc, key, base, base, key, base, key)
+`, base, *arch, art.Size, art.SHA256[:12], dbDesc, key, base, base, key, base, key, base, key)
 
 	select {
 	case <-ctx.Done():
