@@ -9,8 +9,11 @@ STACK   ?= aws-dev
 FUZZ_CI   ?= 2000x
 FUZZTIME  ?= 100000x
 LOAD_DURATION ?= 60s
+# The pinned npm MCP tools (Node 22, conformance suite, Inspector CLI): .ci/mcp-tools/install.
+MCP_TOOLS ?= /opt/mcp-tools
+export MCP_TOOLS
 
-.PHONY: local test test-function test-infra vet fuzz fuzz-ci bench build preview coldstart coldstart-stack tune fakelambda inittrace reliability clean
+.PHONY: local test test-function conformance mcp-tools test-infra vet fuzz fuzz-ci bench build preview coldstart coldstart-stack tune fakelambda inittrace reliability clean
 
 ## local: run the Lambda artifact under the real Lambda Runtime Interface Emulator, on
 ## localhost:8080, against DATABASE_URL or a throwaway PostgreSQL. Ctrl-C stops all.
@@ -18,14 +21,24 @@ local:
 	$(GO) run ./scripts/local
 
 ## test: everything CI runs (starts its own PostgreSQL and PgBouncer on loopback).
-test: vet test-function test-infra fuzz-ci
+test: vet test-function conformance test-infra fuzz-ci
 
 vet:
 	cd function && $(GO) vet ./...
 	$(GO) vet ./...
 
 test-function:
-	cd function && $(GO) test -count=1 ./...
+	cd function && $(GO) test -count=1 $$($(GO) list ./... | grep -v /internal/conformance$$)
+
+## conformance: the official MCP conformance suite and the MCP Inspector CLI against the real
+## cmd/local on a throwaway PostgreSQL (function/internal/conformance). Needs `make mcp-tools`
+## first; skips without the tools, fails without them under CI.
+conformance:
+	cd function && $(GO) test -count=1 -v ./internal/conformance
+
+## mcp-tools: install the pinned MCP tools into MCP_TOOLS (default /opt/mcp-tools; idempotent).
+mcp-tools:
+	bash .ci/mcp-tools/install
 
 test-infra:
 	$(GO) test -count=1 ./...
