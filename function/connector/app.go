@@ -22,6 +22,7 @@ type app struct {
 	pool    *pgxpool.Pool
 	schemas schemaCache
 	priv    *privilegeGate
+	slots   *keySlots
 }
 
 // Connection tuning. Idle connections are closed before the shortest idle
@@ -125,7 +126,7 @@ func buildApp(ctx context.Context, opts *Options) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
 	}
-	a := &app{cfg: cfg, pool: pool, schemas: newSchemaCache(), priv: priv}
+	a := &app{cfg: cfg, pool: pool, schemas: newSchemaCache(), priv: priv, slots: newKeySlots(len(cfg.APIKeys), cfg.MaxConcurrentPerKey)}
 	for _, k := range cfg.APIKeys {
 		a.keys = append(a.keys, sha256.Sum256([]byte(k)))
 	}

@@ -22,6 +22,8 @@ type Config struct {
 	// AllowPrivilegedRole accepts a database role that can do more than
 	// read (ALLOW_PRIVILEGED_ROLE=true); see privilege.go.
 	AllowPrivilegedRole bool
+	// MaxConcurrentPerKey caps one key's requests in flight.
+	MaxConcurrentPerKey int
 }
 
 // Hard ceilings keep a misconfiguration from turning into unbounded memory.
@@ -94,6 +96,9 @@ func LoadConfig(getenv func(string) string, defaultPoolSize int) (Config, error)
 		return c, err
 	}
 	c.ColdStartWarn = time.Duration(ms) * time.Millisecond
+	if c.MaxConcurrentPerKey, err = intEnv(getenv, "MAX_CONCURRENT_PER_KEY", defaultPerKey(pool, len(c.APIKeys)), 1, maxPerKeyCeiling); err != nil {
+		return c, err
+	}
 	switch v := strings.TrimSpace(getenv("ALLOW_PRIVILEGED_ROLE")); strings.ToLower(v) {
 	case "", "false":
 	case "true":

@@ -41,6 +41,9 @@ const (
 	CodeReadOnly             = "read_only"
 	CodePermissionDenied     = "permission_denied"
 	CodeQueryTimeout         = "query_timeout"
+	// CodeTooManyRequests: the key has MAX_CONCURRENT_PER_KEY requests in
+	// flight already (REST 429 with Retry-After).
+	CodeTooManyRequests = "too_many_requests"
 
 	CodeDatabaseBusy        = "database_busy"
 	CodeDatabaseUnavailable = "database_unavailable"

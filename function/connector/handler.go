@@ -66,7 +66,8 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 		}
 	case "/v1/schema":
 		if allow(w, r, http.MethodGet) {
-			if a := h.authorized(w, r); a != nil {
+			if a, release := h.authorized(w, r); a != nil {
+				defer release()
 				h.serveSchema(w, r, a)
 			}
 		}
@@ -74,7 +75,8 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 		h.serveMCP(w, r)
 	case "/v1/query":
 		if allow(w, r, http.MethodPost) {
-			if a := h.authorized(w, r); a != nil {
+			if a, release := h.authorized(w, r); a != nil {
+				defer release()
 				h.serveQuery(w, r, a)
 			}
 		}

@@ -66,10 +66,12 @@ func (h *Handler) serveMCP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.recordInit(r.Context(), a, built)
-	if _, e := a.authenticate(r.Header.Get("Authorization")); e != nil {
+	release, e := a.admit(r.Header.Get("Authorization"))
+	if e != nil {
 		writeMCPError(w, r, e)
 		return
 	}
+	defer release()
 	m.handler.ServeHTTP(w, r)
 }
 

@@ -36,6 +36,8 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case CodeQueryTimeout:
 		return http.StatusUnprocessableEntity
+	case CodeTooManyRequests:
+		return http.StatusTooManyRequests
 	case CodeDatabaseBusy, CodeDatabaseUnavailable, CodeDatabaseTimeout, CodePoolExhausted, CodeNotReady, CodeCanceled, CodePrivilegedRole,
 		CodeUnsafeServerSetting:
 		return http.StatusServiceUnavailable
