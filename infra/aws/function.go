@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudformation"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
@@ -21,6 +22,29 @@ const ENIManagedPolicy = "arn:aws:iam::aws:policy/service-role/AWSLambdaENIManag
 // MetricNamespace prefixes the cold-start metric's namespace; InitDurationMetric names it.
 // The namespace is MetricNamespace/<function name>: metric filter dimensions can only
 // take values from log fields, and platform.report records do not name the function.
+// UrlInvokeTemplate is the CloudFormation template of the second Function URL
+// statement: lambda:InvokeFunction for "*" only when the call comes through the
+// function's URL (the lambda:InvokedViaFunctionUrl condition), on the alias whose
+// ARN is the FunctionArn parameter. Its evidence: the AWS::Lambda::Permission
+// reference (InvokedViaFunctionUrl), https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html#cfn-lambda-permission-invokedviafunctionurl
+// and pulumi/pulumi-aws#5930 (the v6 Permission lacks the field).
+const UrlInvokeTemplate = `{
+  "AWSTemplateFormatVersion": "2010-09-09",
+  "Description": "ai-agent-connector: lambda:InvokeFunction through the Function URL only",
+  "Parameters": {"FunctionArn": {"Type": "String", "Description": "ARN of the alias that serves the Function URL"}},
+  "Resources": {
+    "InvokeViaFunctionUrl": {
+      "Type": "AWS::Lambda::Permission",
+      "Properties": {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": {"Ref": "FunctionArn"},
+        "Principal": "*",
+        "InvokedViaFunctionUrl": true
+      }
+    }
+  }
+}`
+
 const (
 	MetricNamespace    = "AiAgentConnector"
 	InitDurationMetric = "InitDurationMs"
@@ -153,37 +177,50 @@ func newFunction(ctx *pulumi.Context, name string, cfg *config.Config, art build
 		}
 	}
 
+	// A public URL (auth NONE) needs two resource-policy statements, both in place
+	// before the URL exists (a URL created first answers 403 until it is recreated):
+	//   1. lambda:InvokeFunctionUrl to "*", conditioned on FunctionUrlAuthType NONE;
+	//   2. lambda:InvokeFunction to "*", conditioned on lambda:InvokedViaFunctionUrl,
+	//      required for URLs created since October 2025. pulumi-aws v6 cannot express
+	//      that condition (its Permission has no invokedViaFunctionUrl, and Lambda
+	//      rejects FunctionUrlAuthType on any action but InvokeFunctionUrl), so the
+	//      statement is a CloudFormation AWS::Lambda::Permission with
+	//      InvokedViaFunctionUrl: true, which CloudFormation supports. See
+	//      UrlInvokeTemplate. An AWS_IAM URL needs neither: callers carry both
+	//      actions in their own identity policies.
+	var urlDeps []pulumi.Resource
+	if cfg.AWS.FunctionURLAuth == "NONE" {
+		public, err := lambda.NewPermission(ctx, name+"-url-public", &lambda.PermissionArgs{
+			Action:              pulumi.String("lambda:InvokeFunctionUrl"),
+			Function:            fn.Name,
+			Qualifier:           alias.Name,
+			Principal:           pulumi.String("*"),
+			FunctionUrlAuthType: pulumi.String("NONE"),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("function url permission lambda:InvokeFunctionUrl: %w", err)
+		}
+		invoke, err := cloudformation.NewStack(ctx, name+"-url-invoke", &cloudformation.StackArgs{
+			Name:         pulumi.String(fnName + "-url-invoke"),
+			TemplateBody: pulumi.String(UrlInvokeTemplate),
+			Parameters:   pulumi.StringMap{"FunctionArn": alias.Arn},
+			OnFailure:    pulumi.String("DELETE"),
+			Tags:         tags(ctx, name+"-url-invoke"),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("function url permission lambda:InvokeFunction: %w", err)
+		}
+		urlDeps = []pulumi.Resource{public, invoke}
+	}
 	url, err := lambda.NewFunctionUrl(ctx, name+"-url", &lambda.FunctionUrlArgs{
 		FunctionName:      fn.Name,
 		Qualifier:         alias.Name,
 		AuthorizationType: pulumi.String(cfg.AWS.FunctionURLAuth),
 		// aws-lambda-go's lambdaurl serves an http.Handler only in streaming mode.
 		InvokeMode: pulumi.String("RESPONSE_STREAM"),
-	}, parent)
+	}, parent, pulumi.DependsOn(urlDeps))
 	if err != nil {
 		return nil, fmt.Errorf("function url: %w", err)
-	}
-	if cfg.AWS.FunctionURLAuth == "NONE" {
-		// A public URL needs a resource policy; the function itself checks bearer API keys.
-		// Since October 2025 Lambda wants lambda:InvokeFunction next to
-		// lambda:InvokeFunctionUrl. pulumi-aws v6.83.4 (the version served here) has no
-		// invokedViaFunctionUrl field, so the InvokeFunction statement carries the
-		// lambda:FunctionUrlAuthType = NONE condition instead: that key exists only in
-		// Function URL requests, so the function is not opened to direct Invoke calls.
-		for _, p := range []struct{ suffix, action string }{
-			{"url-public", "lambda:InvokeFunctionUrl"},
-			{"url-invoke", "lambda:InvokeFunction"},
-		} {
-			if _, err := lambda.NewPermission(ctx, name+"-"+p.suffix, &lambda.PermissionArgs{
-				Action:              pulumi.String(p.action),
-				Function:            fn.Name,
-				Qualifier:           alias.Name,
-				Principal:           pulumi.String("*"),
-				FunctionUrlAuthType: pulumi.String("NONE"),
-			}, parent); err != nil {
-				return nil, fmt.Errorf("function url permission %s: %w", p.action, err)
-			}
-		}
 	}
 
 	if err := coldStartAlarm(ctx, name, cfg, fnName, logGroup, parent); err != nil {

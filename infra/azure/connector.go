@@ -40,11 +40,12 @@ const AdminLogin = "aacadmin"
 
 // Built-in Azure role definition ids (the same GUID in every tenant).
 const (
-	roleKeyVaultSecretsUser   = "4633458b-17de-408a-b874-0445c86b69e6"
-	roleStorageBlobDataOwner  = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
-	pgBouncerPort             = 6432
-	deploymentContainer       = "deployments"
-	functionsExtensionVersion = "~4"
+	roleKeyVaultSecretsUser    = "4633458b-17de-408a-b874-0445c86b69e6"
+	roleStorageBlobDataOwner   = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"
+	roleStorageBlobDataContrib = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+	pgBouncerPort              = 6432
+	deploymentContainer        = "deployments"
+	functionsExtensionVersion  = "~4"
 )
 
 // Connector is the deployed Azure stack.
@@ -158,9 +159,62 @@ func (d *deployer) declare(c *Connector) error {
 		return err
 	}
 
+	// A user-assigned identity exists before the app, so its grants are in place at
+	// the app's first start: Key Vault references, the package fetch and host storage
+	// are resolved then, and an unresolved reference reaches the process as its
+	// literal text and is cached for up to 24 h (app-service-key-vault-references.md:
+	// "a user-assigned identity can be created and given access to the vault in
+	// advance"). The app depends on every grant (policy azure-identity-before-app).
+	id, err := azurenative.NewUserAssignedIdentity(d.ctx, d.n("id"), &azurenative.UserAssignedIdentityArgs{
+		ResourceGroupName: d.rg,
+		Location:          d.location(),
+		Tags:              d.tags(),
+	}, d.parent)
+	if err != nil {
+		return fmt.Errorf("user-assigned identity: %w", err)
+	}
+	type grant struct {
+		suffix, role string
+		scope        pulumi.StringInput
+	}
+	grants := []grant{{"blob-owner", roleStorageBlobDataOwner, sa.ID()}}
+	if d.cfg.Database.Creates() {
+		grants = append(grants, grant{"kv-db-password", roleKeyVaultSecretsUser, passwordID})
+	}
+	if d.cfg.APIKeys.IsSet() {
+		grants = append(grants, grant{"kv-api-keys", roleKeyVaultSecretsUser, apiKeysID})
+	}
+	var granted []pulumi.Resource
+	for _, g := range grants {
+		ra, err := authorization.NewRoleAssignment(d.ctx, d.n(g.suffix), &authorization.RoleAssignmentArgs{
+			PrincipalId:      id.PrincipalId,
+			PrincipalType:    pulumi.String("ServicePrincipal"),
+			RoleDefinitionId: d.roleID(g.role),
+			Scope:            g.scope,
+		}, d.parent)
+		if err != nil {
+			return fmt.Errorf("role %s: %w", g.suffix, err)
+		}
+		granted = append(granted, ra)
+	}
+	if d.a.Plan != config.AzurePlanFlex {
+		// The deploying identity uploads the package blob with Entra auth (no keys).
+		if _, err := authorization.NewRoleAssignment(d.ctx, d.n("deployer-blob"), &authorization.RoleAssignmentArgs{
+			PrincipalId:      d.client.ObjectId(),
+			RoleDefinitionId: d.roleID(roleStorageBlobDataContrib),
+			Scope:            sa.ID(),
+		}, d.parent); err != nil {
+			return fmt.Errorf("role deployer-blob: %w", err)
+		}
+	}
+
 	settings := []azurenative.NameValuePairArgs{
-		// Identity-based host storage: no account key anywhere.
+		// Identity-based host storage with the user-assigned identity: no account key.
 		setting("AzureWebJobsStorage__accountName", sa.Name),
+		setting("AzureWebJobsStorage__credential", pulumi.String("managedidentity")),
+		setting("AzureWebJobsStorage__clientId", id.ClientId),
+		// The catch-all route cannot shadow the Functions home page at "/".
+		setting("AzureWebJobsDisableHomepage", pulumi.String("true")),
 		setting("APPLICATIONINSIGHTS_CONNECTION_STRING", appInsights),
 		// An HTTP function must answer within 230 s anyway; this bounds it by the stack's timeout.
 		setting("AzureFunctionsJobHost__functionTimeout", pulumi.String(hms(d.cfg.TimeoutSeconds))),
@@ -168,8 +222,9 @@ func (d *deployer) declare(c *Connector) error {
 		// verify-full: the server's certificate chains to a public root in the
 		// host image's CA store and names the server's FQDN, which dbHost is.
 		setting("DATABASE_URL", pulumi.Sprintf("host=%s port=%d dbname=%s user=%s sslmode=verify-full", dbHost, pgBouncerPort, d.cfg.Database.Name, d.cfg.Database.User)),
-		// Key Vault references: the platform resolves them with the app's identity;
-		// the values never appear in app settings, logs or this program's state.
+		// Key Vault references, resolved with keyVaultReferenceIdentity; the values
+		// never appear in app settings, logs or this program's state. The function
+		// refuses to start on a value that is still a reference.
 		setting("DATABASE_PASSWORD", pulumi.Sprintf("@Microsoft.KeyVault(SecretUri=%s)", passwordRef)),
 		setting("DB_SCHEMAS", pulumi.String(strings.Join(d.cfg.DBSchemas, ","))),
 		setting("POOL_SIZE", pulumi.String(strconv.Itoa(d.cfg.PoolSize))),
@@ -182,44 +237,22 @@ func (d *deployer) declare(c *Connector) error {
 		settings = append(settings, setting("API_KEYS", pulumi.Sprintf("@Microsoft.KeyVault(SecretUri=%s)", apiKeysRef)))
 	}
 
-	app, err := d.functionApp(settings, funcSubnet, blobURL, containerURL)
+	app, err := d.functionApp(settings, funcSubnet, blobURL, containerURL, id, granted)
 	if err != nil {
 		return err
-	}
-
-	// The app's identity may read exactly its own secrets (Key Vault RBAC at secret
-	// scope) and use the storage account (host state and the deployment package).
-	type grant struct {
-		suffix, role string
-		scope        pulumi.StringInput
-	}
-	grants := []grant{{"blob-owner", roleStorageBlobDataOwner, sa.ID()}}
-	if d.cfg.Database.Creates() {
-		grants = append(grants, grant{"kv-db-password", roleKeyVaultSecretsUser, passwordID})
-	}
-	if d.cfg.APIKeys.IsSet() {
-		grants = append(grants, grant{"kv-api-keys", roleKeyVaultSecretsUser, apiKeysID})
-	}
-	principal := app.Identity.PrincipalId()
-	for _, g := range grants {
-		if _, err := authorization.NewRoleAssignment(d.ctx, d.n(g.suffix), &authorization.RoleAssignmentArgs{
-			PrincipalId:      principal,
-			PrincipalType:    pulumi.String("ServicePrincipal"),
-			RoleDefinitionId: d.roleID(g.role),
-			Scope:            g.scope,
-		}, d.parent); err != nil {
-			return fmt.Errorf("role %s: %w", g.suffix, err)
-		}
 	}
 
 	c.Url = pulumi.Sprintf("https://%s", app.DefaultHostName)
 	c.AppName = app.Name
 	c.ResourceGroupName = rg.Name
 	c.DatabaseHost = dbHost
-	c.DeployCommand = pulumi.Sprintf("az functionapp deployment source config-zip -g %s -n %s --src %s", rg.Name, app.Name, d.art.Path)
+	c.DeployCommand = DeployCommand(d.a.Plan, rg.Name, app.Name, sa.Name, d.art)
 	c.ColdStartCommand = pulumi.Sprintf("go run ./scripts/coldstart --stack %s --url https://%s", d.ctx.Stack(), app.DefaultHostName)
 	return nil
 }
+
+// PackageBlobName is the deployment package's blob name: unchanged code keeps its URL.
+func PackageBlobName(sha256 string) string { return "function-" + sha256 + ".zip" }
 
 func setting(name string, value pulumi.StringInput) azurenative.NameValuePairArgs {
 	return azurenative.NameValuePairArgs{Name: pulumi.String(name), Value: value}
@@ -254,8 +287,8 @@ func (d *deployer) monitoring() (pulumi.StringOutput, error) {
 }
 
 // storage creates the host/package storage account (HTTPS only, TLS 1.2, no public
-// blob access, no shared keys: every access is by Entra identity) and uploads the
-// package under a name carrying its SHA-256, so unchanged code keeps the same URL.
+// blob access, no shared keys: every access is by Entra identity) and the container
+// the package is published to, under a name carrying its SHA-256.
 func (d *deployer) storage() (*storage.StorageAccount, pulumi.StringOutput, pulumi.StringOutput, error) {
 	var none pulumi.StringOutput
 	sa, err := storage.NewStorageAccount(d.ctx, alnum(d.name, 11)+"sa", &storage.StorageAccountArgs{
@@ -283,17 +316,13 @@ func (d *deployer) storage() (*storage.StorageAccount, pulumi.StringOutput, pulu
 	if err != nil {
 		return nil, none, none, fmt.Errorf("deployment container: %w", err)
 	}
-	blobName := "function-" + d.art.SHA256 + ".zip"
-	if _, err := storage.NewBlob(d.ctx, d.n("package"), &storage.BlobArgs{
-		ResourceGroupName: d.rg,
-		AccountName:       sa.Name,
-		ContainerName:     container.Name,
-		BlobName:          pulumi.String(blobName),
-		ContentType:       pulumi.String("application/zip"),
-		Source:            pulumi.NewFileAsset(d.art.Path),
-	}, d.parent); err != nil {
-		return nil, none, none, fmt.Errorf("package blob: %w", err)
-	}
+	// No storage.Blob: azure-native's Blob writes with the account key, which this
+	// account refuses (pulumi/pulumi-azure-native#2015, 403
+	// KeyBasedAuthenticationNotPermitted). The package is published after
+	// `pulumi up` with Entra auth: the DeployCommand output, run by the deploy
+	// workflow (policy azure-no-shared-key-upload).
+	_ = container
+	blobName := PackageBlobName(d.art.SHA256)
 	containerURL := pulumi.Sprintf("https://%s.blob.core.windows.net/%s", sa.Name, deploymentContainer)
 	blobURL := pulumi.Sprintf("%s/%s", containerURL, blobName)
 	return sa, blobURL, containerURL, nil
@@ -420,7 +449,10 @@ func (d *deployer) database(vnet *network.VirtualNetwork, subnet *network.Subnet
 	if d.a.HighAvailability {
 		ha = "ZoneRedundant"
 	}
-	server, err := azurenative.NewServer(d.ctx, d.n("pg"), &azurenative.ServerArgs{
+	// API 2024-08-01: the v2 default (2022-12-01) refuses PostgreSQL 16, and the API
+	// version cannot change later without replacing the server (policy
+	// azure-pg-api-version).
+	server, err := azurenative.NewServerV20240801(d.ctx, d.n("pg"), &azurenative.ServerArgs{
 		ResourceGroupName:          d.rg,
 		Location:                   d.location(),
 		Version:                    pulumi.String(db.EngineVersion),
@@ -460,6 +492,8 @@ func (d *deployer) database(vnet *network.VirtualNetwork, subnet *network.Subnet
 		{"pgbouncer.default_pool_size", strconv.Itoa(d.a.PgBouncerPoolSize)},
 		{"pgbouncer.max_client_conn", strconv.Itoa(d.a.PgBouncerMaxClientConn)},
 		{"log_connections", "on"},
+		// One runaway sort or hash cannot fill the disk (issue 10), in kB.
+		{"temp_file_limit", strconv.Itoa(config.TempFileLimitKB(db.StorageGB))},
 	}
 	prev := []pulumi.Resource{server}
 	for _, p := range params {
@@ -526,7 +560,7 @@ func (d *deployer) apiKeys(vault *keyvault.Vault) (pulumi.StringOutput, pulumi.I
 }
 
 // functionApp creates the plan and the Linux Function App for the configured plan.
-func (d *deployer) functionApp(settings []azurenative.NameValuePairArgs, subnet *network.Subnet, blobURL, containerURL pulumi.StringOutput) (*azurenative.WebApp, error) {
+func (d *deployer) functionApp(settings []azurenative.NameValuePairArgs, subnet *network.Subnet, blobURL, containerURL pulumi.StringOutput, id *azurenative.UserAssignedIdentity, grants []pulumi.Resource) (*azurenative.WebApp, error) {
 	skuName, skuTier := d.a.AzurePlanSku()
 	planArgs := &azurenative.AppServicePlanArgs{
 		ResourceGroupName: d.rg,
@@ -548,15 +582,19 @@ func (d *deployer) functionApp(settings []azurenative.NameValuePairArgs, subnet 
 		site.VnetRouteAllEnabled = pulumi.Bool(true)
 	}
 	appArgs := &azurenative.WebAppArgs{
-		ResourceGroupName:      d.rg,
-		Location:               d.location(),
-		Kind:                   pulumi.String("functionapp,linux"),
-		Reserved:               pulumi.Bool(true),
-		HttpsOnly:              pulumi.Bool(true),
-		Identity:               &azurenative.ManagedServiceIdentityArgs{Type: pulumi.String("SystemAssigned")},
-		VirtualNetworkSubnetId: subnet.ID(),
-		SiteConfig:             site,
-		Tags:                   d.tags(),
+		ResourceGroupName: d.rg,
+		Location:          d.location(),
+		Kind:              pulumi.String("functionapp,linux"),
+		Reserved:          pulumi.Bool(true),
+		HttpsOnly:         pulumi.Bool(true),
+		Identity: &azurenative.ManagedServiceIdentityArgs{
+			Type:                   pulumi.String("UserAssigned"),
+			UserAssignedIdentities: pulumi.StringArray{id.ID().ToStringOutput()},
+		},
+		KeyVaultReferenceIdentity: id.ID().ToStringOutput(),
+		VirtualNetworkSubnetId:    subnet.ID(),
+		SiteConfig:                site,
+		Tags:                      d.tags(),
 	}
 
 	var (
@@ -584,16 +622,19 @@ func (d *deployer) functionApp(settings []azurenative.NameValuePairArgs, subnet 
 			Runtime:             &azurenative.FunctionsRuntimeArgs{Name: pulumi.String("custom"), Version: pulumi.String("1.0")},
 			ScaleAndConcurrency: scale,
 			Deployment: &azurenative.FunctionsDeploymentArgs{Storage: &azurenative.FunctionsDeploymentStorageArgs{
-				Type:           pulumi.String("blobContainer"),
-				Value:          containerURL,
-				Authentication: &azurenative.FunctionsDeploymentAuthenticationArgs{Type: pulumi.String("SystemAssignedIdentity")},
+				Type:  pulumi.String("blobContainer"),
+				Value: containerURL,
+				Authentication: &azurenative.FunctionsDeploymentAuthenticationArgs{
+					Type:                           pulumi.String("UserAssignedIdentity"),
+					UserAssignedIdentityResourceId: id.ID().ToStringOutput(),
+				},
 			}},
 		}
 		// Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION:
 		// the runtime lives in functionAppConfig.
 		site.AppSettings = settings
 		appArgs.ServerFarmId = plan.ID().ToStringOutput()
-		return azurenative.NewWebAppV20231201(d.ctx, d.n("app"), appArgs, d.parent)
+		return azurenative.NewWebAppV20231201(d.ctx, d.n("app"), appArgs, d.parent, pulumi.DependsOn(grants))
 
 	case config.AzurePlanPremium:
 		planArgs.Kind = pulumi.String("elastic")
@@ -623,10 +664,10 @@ func (d *deployer) functionApp(settings []azurenative.NameValuePairArgs, subnet 
 		setting("FUNCTIONS_EXTENSION_VERSION", pulumi.String(functionsExtensionVersion)),
 		setting("FUNCTIONS_WORKER_RUNTIME", pulumi.String("custom")),
 		setting("WEBSITE_RUN_FROM_PACKAGE", blobURL),
-		setting("WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID", pulumi.String("SystemAssigned")),
+		setting("WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID", id.ID().ToStringOutput()),
 	}, settings...)
 	appArgs.ServerFarmId = plan.ID().ToStringOutput()
-	app, err := azurenative.NewWebApp(d.ctx, d.n("app"), appArgs, d.parent)
+	app, err := azurenative.NewWebApp(d.ctx, d.n("app"), appArgs, d.parent, pulumi.DependsOn(grants))
 	if err != nil {
 		return nil, fmt.Errorf("function app: %w", err)
 	}
@@ -701,4 +742,20 @@ func dnsLabel(s string) string {
 		}
 	}
 	return strings.Trim(b.String(), "-")
+}
+
+// DeployCommand publishes the package after `pulumi up`, with the deployer's Entra
+// identity (no storage keys). Flex Consumption runs only what OneDeploy publishes
+// (flex-consumption-plan.md: "Deployments in the Flex Consumption plan follow a
+// single path"), which `az functionapp deployment source config-zip` performs.
+// Premium and Dedicated run from the package URL: the blob is uploaded with
+// --auth-mode login (the stack grants the deployer Storage Blob Data Contributor)
+// and the app restarted so it fetches the new package. The deploy workflow runs it
+// right after `pulumi up`; the artifact path is where `pulumi up` built it.
+func DeployCommand(plan string, rg, app, account pulumi.StringOutput, art build.Artifact) pulumi.StringOutput {
+	if plan == config.AzurePlanFlex {
+		return pulumi.Sprintf("az functionapp deployment source config-zip -g %s -n %s --src %s", rg, app, art.Path)
+	}
+	return pulumi.Sprintf("az storage blob upload --auth-mode login --account-name %s --container-name %s --name %s --file %s --overwrite true && az functionapp restart -g %s -n %s",
+		account, deploymentContainer, PackageBlobName(art.SHA256), art.Path, rg, app)
 }

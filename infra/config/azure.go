@@ -64,7 +64,11 @@ var AzureStorageGB = []int{32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
 
 // Flex Consumption and Functions limits.
 const (
-	FlexMaxInstances    = 1000
+	FlexMaxInstances = 1000
+	// FlexMinInstances is the lowest maximumInstanceCount most regions accept
+	// (flex-consumption-plan.md: "The lowest maximum scale ... is 40";
+	// Azure/azure-functions-host#10523: lower values only in a few regions, in preview).
+	FlexMinInstances    = 40
 	PremiumMaxInstances = 100
 	// AzureHTTPTimeout is the Azure load balancer's idle timeout: an HTTP-triggered
 	// function must answer within 230 s whatever functionTimeout says.
@@ -154,6 +158,9 @@ func (a *Azure) applyDefaults(c *Config) {
 	}
 	if a.Plan == "" {
 		a.Plan = AzurePlanFlex
+	}
+	if a.Plan == AzurePlanFlex && c.MaxInstances == 0 {
+		c.MaxInstances = FlexMinInstances
 	}
 	// The common defaults (14 days, 20 GB) are below what Azure accepts.
 	if c.LogRetentionDays == 0 {
@@ -256,8 +263,8 @@ func (a *Azure) validatePlan(c *Config, v *Problems) {
 		if a.PlanSku != "" && a.PlanSku != "FC1" {
 			v.Add("azure.planSku", a.PlanSku, "empty or FC1 (Flex Consumption has one size; memoryMB picks the instance memory)")
 		}
-		if c.MaxInstances > FlexMaxInstances {
-			v.Addf("maxInstances", c.MaxInstances, "1 to %d (Flex Consumption maximum instance count)", FlexMaxInstances)
+		if c.MaxInstances < FlexMinInstances || c.MaxInstances > FlexMaxInstances {
+			v.Addf("maxInstances", c.MaxInstances, "%d to %d on plan flex (Flex Consumption's maximum instance count; most regions refuse less than %d); bound the database load with poolSize instead", FlexMinInstances, FlexMaxInstances, FlexMinInstances)
 		}
 		// Always-ready instances are part of the app's instances: warmInstances <=
 		// maxInstances is checked by the common rules.

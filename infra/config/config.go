@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,6 +83,9 @@ type Database struct {
 	// MaxConnections is the connection limit of the database server available to this
 	// function. 0: derived from the instance size by the cloud section.
 	MaxConnections int `json:"maxConnections"`
+	// ConfirmModeChange allows a run whose mode differs from the deployed one (which
+	// deletes a created database); see program.guardDatabaseMode.
+	ConfirmModeChange bool `json:"confirmModeChange"`
 }
 
 // Creates reports whether the stack creates its database.
@@ -171,6 +175,15 @@ func Load(ctx *pulumi.Context, o Options) (*Config, error) {
 		return nil, err
 	}
 	c.Project, c.Stack = ctx.Project(), ctx.Stack()
+	// A stack without keys would deploy, answer a green /health and 503 on every
+	// real request (and CI's upsert would do exactly that on a new fork): refuse it
+	// at `pulumi preview`, before anything is created. Only the engine path checks
+	// this; scripts reading a stack file offline do not need the keys.
+	if !c.APIKeys.IsSet() {
+		v := NewProblems(src.File)
+		v.Add("apiKeys", nil, fmt.Sprintf("required: bearer keys the function accepts; run `pulumi config set --secret apiKeys \"$(openssl rand -hex 32)\" -s %s`", ctx.Stack()))
+		return nil, v.Err()
+	}
 	return c, nil
 }
 
@@ -221,7 +234,7 @@ func Decode(src Source) (*Config, error) {
 	c.MemoryMB = d.integer("memoryMB", 0)
 	c.TimeoutSeconds = d.integer("timeoutSeconds", 30)
 	c.WarmInstances = d.integer("warmInstances", 0)
-	c.MaxInstances = d.integer("maxInstances", 10)
+	c.MaxInstances = d.integer("maxInstances", 0)
 	c.PoolSize = d.integer("poolSize", 0)
 	c.ColdStartWarnMs = d.integer("coldStartWarnMs", 2000)
 	c.LogRetentionDays = d.integer("logRetentionDays", 0)
@@ -240,6 +253,7 @@ func Decode(src Source) (*Config, error) {
 
 	c.applyDefaults()
 	c.validate(v, &d)
+	d.checkSections(c)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -289,6 +303,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.LogRetentionDays == 0 {
 		c.LogRetentionDays = 14
+	}
+	if c.MaxInstances == 0 {
+		c.MaxInstances = 10
 	}
 }
 
@@ -414,7 +431,13 @@ func (d *decoder) checkKeys() {
 	for _, k := range keys {
 		ns, name, _ := strings.Cut(k, ":")
 		if ns != Namespace {
-			continue // provider config such as aws:region belongs to the provider
+			// Provider config such as aws:region belongs to the provider; any other
+			// namespace is read by nobody here, most often a misspelt project name.
+			if !providerNamespaces[ns] {
+				d.v.Add(k, raw("(not shown)"), fmt.Sprintf("a key nobody reads: this program reads %s:* and the provider keys of %s; did you mean %s:%s?",
+					Namespace, strings.Join(sortedKeys(providerNamespaces), ", "), Namespace, name))
+			}
+			continue
 		}
 		if _, ok := d.src.Declared[name]; !ok {
 			allowed := "a key declared in Pulumi.yaml (" + strings.Join(declared, ", ") + ")"
@@ -516,6 +539,12 @@ func (d *decoder) object(key string, out any) {
 			continue
 		}
 		fv := rv.Field(idx)
+		if fv.Kind() == reflect.String && isJSONNumber(fields[f]) {
+			// `pulumi config set --path database.engineVersion 16` writes a number
+			// ("integers are treated as numbers" with --path): take its digits.
+			fv.SetString(string(fields[f]))
+			continue
+		}
 		dec := json.NewDecoder(bytes.NewReader(fields[f]))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(fv.Addr().Interface()); err != nil {
@@ -633,3 +662,80 @@ func stackOf(file string) string {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// TempFileLimitKB is temp_file_limit (kB) for a database the stack creates: a tenth of
+// its storage per process, at least 1 GiB (Cloud SQL's lowest accepted value), so one
+// runaway sort or hash join cannot fill the disk the other sessions need.
+func TempFileLimitKB(storageGB int) int {
+	return max(1<<20, storageGB*(1<<20)/10)
+}
+
+// providerNamespaces are the providers whose config a stack file may carry.
+var providerNamespaces = map[string]bool{"aws": true, "gcp": true, "azure-native": true, "pulumi": true}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkSections rejects settings for another cloud (silently ignored otherwise) and
+// provider settings that disagree with this project's.
+func (d *decoder) checkSections(c *Config) {
+	for _, cl := range Clouds {
+		if cl == c.Cloud {
+			continue
+		}
+		if s, ok := d.raw(string(cl)); ok && s != "" && s != "{}" && s != "null" {
+			d.v.Addf(string(cl), raw(s), "only for cloud %s; this stack's cloud is %s, which ignores it: remove the section (or set cloud: %s)", cl, c.Cloud, cl)
+		}
+		prefix := map[Cloud]string{CloudAWS: "aws:", CloudGCP: "gcp:", CloudAzure: "azure-native:"}[cl]
+		for k := range d.src.FileKeys {
+			if strings.HasPrefix(k, prefix) {
+				d.v.Addf(k, raw(d.src.Values[k]), "provider config of %s in a %s stack: remove it", cl, c.Cloud)
+			}
+		}
+	}
+	switch c.Cloud {
+	case CloudAWS:
+		if r, ok := d.src.Values["aws:region"]; ok && !slices.Contains(AWSRegions, r) {
+			allowed := "an AWS region name, e.g. us-east-1 (" + strings.Join(AWSRegions, ", ") + ")"
+			if near := closest(r, AWSRegions); near != "" {
+				allowed = "not an AWS region; did you mean " + near + "?"
+			}
+			d.v.Add("aws:region", r, allowed)
+		}
+	case CloudAzure:
+		// azure.location places the resources; azure-native:location is the provider's
+		// default for anything else. Two values leave resources in two regions.
+		if l, ok := d.src.Values["azure-native:location"]; ok && l != c.Azure.Location {
+			d.v.Addf("azure-native:location", l, "the same region as ai-agent-connector:azure.location (%s), or unset", c.Azure.Location)
+		}
+	}
+}
+
+// AWSRegions are the AWS Regions (commercial, GovCloud and China) as of 2026-12, from
+// https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+var AWSRegions = []string{
+	"af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+	"ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+	"ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "cn-north-1",
+	"cn-northwest-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
+	"eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
+	"sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2",
+}
+
+func isJSONNumber(b json.RawMessage) bool {
+	var n json.Number
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var x any
+	if err := dec.Decode(&x); err != nil {
+		return false
+	}
+	n, ok := x.(json.Number)
+	return ok && n != ""
+}

@@ -21,7 +21,13 @@ type Problem struct {
 }
 
 // FullKey is the key as it appears in `pulumi config` (namespace:key).
-func (p Problem) FullKey() string { return Namespace + ":" + p.Key }
+// A Key that already has a namespace (a provider's, such as aws:region) is kept.
+func (p Problem) FullKey() string {
+	if strings.Contains(p.Key, ":") {
+		return p.Key
+	}
+	return Namespace + ":" + p.Key
+}
 
 func (p Problem) Error() string {
 	return fmt.Sprintf("%s: %s = %s: %s", p.File, p.FullKey(), p.Value, p.Allowed)

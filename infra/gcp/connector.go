@@ -89,7 +89,54 @@ func (d *deployer) labels() pulumi.StringMap {
 	}
 }
 
+// RequiredAPIs are the services the stack and the running function call. A project
+// created today has none of them enabled; the first resource would fail with
+// SERVICE_DISABLED. The connector in the function needs the SQL Admin API too
+// (cloudsqlconn README: "The Cloud SQL Admin API to be enabled"). Enabling them
+// needs serviceusage.googleapis.com, which every project has on by default.
+var RequiredAPIs = []string{
+	"artifactregistry.googleapis.com",
+	"cloudbuild.googleapis.com",
+	"cloudfunctions.googleapis.com",
+	"cloudresourcemanager.googleapis.com",
+	"iam.googleapis.com",
+	"logging.googleapis.com",
+	"run.googleapis.com",
+	"secretmanager.googleapis.com",
+	"sqladmin.googleapis.com",
+	"storage.googleapis.com",
+}
+
+// BuildRoles are the project roles of the build service account (Cloud Run
+// functions' build service account doc: logs and the image in Artifact Registry);
+// it reads the source archive through a grant on the source bucket alone.
+var BuildRoles = []string{"roles/artifactregistry.writer", "roles/logging.logWriter"}
+
+// enableAPIs declares each required API. DisableOnDestroy false: other workloads in
+// the project may use them, and disabling an API on destroy breaks them.
+func (d *deployer) enableAPIs() ([]pulumi.Resource, error) {
+	var out []pulumi.Resource
+	for _, api := range RequiredAPIs {
+		svc, err := projects.NewService(d.ctx, d.n("api-"+strings.TrimSuffix(api, ".googleapis.com")), &projects.ServiceArgs{
+			Service:                  pulumi.String(api),
+			DisableOnDestroy:         pulumi.Bool(false),
+			DisableDependentServices: pulumi.Bool(false),
+		}, d.parent)
+		if err != nil {
+			return nil, fmt.Errorf("enable %s: %w", api, err)
+		}
+		out = append(out, svc)
+	}
+	return out, nil
+}
+
 func (d *deployer) declare(c *Connector) error {
+	apis, err := d.enableAPIs()
+	if err != nil {
+		return err
+	}
+	// Everything below waits for the APIs.
+	d.parent = pulumi.Composite(d.parent, pulumi.DependsOn(apis))
 	sa, err := serviceaccount.NewAccount(d.ctx, d.n("sa"), &serviceaccount.AccountArgs{
 		AccountId:   pulumi.String(accountID(d.ctx.Stack())),
 		DisplayName: pulumi.String("ai-agent-connector function (" + d.ctx.Stack() + ")"),
@@ -105,10 +152,15 @@ func (d *deployer) declare(c *Connector) error {
 	// Least privilege: Cloud SQL client (connector: ephemeral certs, instance
 	// metadata) and instance user (IAM database login). Project-level because these
 	// roles have no narrower resource scope; the secret grant below is per secret.
+	// An existing instance may live in another project: the roles go there.
+	dbProject := project
+	if !d.cfg.Database.Creates() {
+		dbProject = pulumi.String(strings.Split(d.g.ExistingInstanceConnectionName, ":")[0]).ToStringOutput()
+	}
 	for _, role := range []string{"roles/cloudsql.client", "roles/cloudsql.instanceUser"} {
 		short := strings.TrimPrefix(role, "roles/cloudsql.")
 		if _, err := projects.NewIAMMember(d.ctx, d.n("sa-"+strings.ToLower(short)), &projects.IAMMemberArgs{
-			Project: project,
+			Project: dbProject,
 			Role:    pulumi.String(role),
 			Member:  sa.Member,
 		}, d.parent); err != nil {
@@ -125,6 +177,10 @@ func (d *deployer) declare(c *Connector) error {
 		return err
 	}
 	object, bucket, err := d.source()
+	if err != nil {
+		return err
+	}
+	buildSA, buildGrants, err := d.buildAccount(project, bucket)
 	if err != nil {
 		return err
 	}
@@ -149,6 +205,9 @@ func (d *deployer) declare(c *Connector) error {
 		BuildConfig: &cloudfunctionsv2.FunctionBuildConfigArgs{
 			Runtime:    pulumi.String(d.g.Runtime),
 			EntryPoint: pulumi.String(d.art.Handler),
+			// Projects created since July 2024 give the default build account no
+			// roles; this stack's own build account has exactly what a build needs.
+			ServiceAccount: buildSA.Name,
 			Source: &cloudfunctionsv2.FunctionBuildConfigSourceArgs{
 				StorageSource: &cloudfunctionsv2.FunctionBuildConfigSourceStorageSourceArgs{
 					Bucket: bucket,
@@ -170,7 +229,7 @@ func (d *deployer) declare(c *Connector) error {
 			SecretEnvironmentVariables:    secretEnv,
 		},
 		// The secret's version and the grant must exist before an instance starts.
-	}, d.parent, pulumi.DependsOn(secretDeps))
+	}, d.parent, pulumi.DependsOn(secretDeps), pulumi.DependsOn(buildGrants))
 	if err != nil {
 		return fmt.Errorf("function: %w", err)
 	}
@@ -198,6 +257,41 @@ func (d *deployer) declare(c *Connector) error {
 	c.InstanceConnectionName = instance
 	c.ColdStartCommand = pulumi.Sprintf("go run ./scripts/coldstart --stack %s --url %s", d.ctx.Stack(), fn.Url)
 	return nil
+}
+
+// buildAccount creates the service account Cloud Build runs the function's build as,
+// with the project roles of BuildRoles and read access to the source bucket only.
+func (d *deployer) buildAccount(project, bucket pulumi.StringOutput) (*serviceaccount.Account, []pulumi.Resource, error) {
+	sa, err := serviceaccount.NewAccount(d.ctx, d.n("build-sa"), &serviceaccount.AccountArgs{
+		AccountId:   pulumi.String(buildAccountID(d.ctx.Stack())),
+		DisplayName: pulumi.String("ai-agent-connector build (" + d.ctx.Stack() + ")"),
+		Description: pulumi.String("Builds the connector function: writes build logs and the image, reads the source archive."),
+	}, d.parent)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build service account: %w", err)
+	}
+	var grants []pulumi.Resource
+	for _, role := range BuildRoles {
+		g, err := projects.NewIAMMember(d.ctx, d.n("build-"+strings.ReplaceAll(strings.TrimPrefix(role, "roles/"), ".", "-")), &projects.IAMMemberArgs{
+			Project: project,
+			Role:    pulumi.String(role),
+			Member:  sa.Member,
+		}, d.parent)
+		if err != nil {
+			return nil, nil, fmt.Errorf("build iam %s: %w", role, err)
+		}
+		grants = append(grants, g)
+	}
+	g, err := storage.NewBucketIAMMember(d.ctx, d.n("build-src-read"), &storage.BucketIAMMemberArgs{
+		Bucket: bucket,
+		Role:   pulumi.String("roles/storage.objectViewer"),
+		Member: sa.Member,
+	}, d.parent)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build source access: %w", err)
+	}
+	grants = append(grants, g)
+	return sa, grants, nil
 }
 
 // apiKeys stores API_KEYS in Secret Manager and lets only the function's service
@@ -259,6 +353,8 @@ func (d *deployer) database(sa *serviceaccount.Account) (instance, user pulumi.S
 		name := d.g.ExistingInstanceConnectionName
 		parts := strings.Split(name, ":")
 		if _, err := sql.NewUser(d.ctx, d.n("db-user"), &sql.UserArgs{
+			// The instance's own project, which may not be the provider's.
+			Project:  pulumi.String(parts[0]),
 			Instance: pulumi.String(parts[len(parts)-1]),
 			Name:     user,
 			Type:     pulumi.String("CLOUD_IAM_SERVICE_ACCOUNT"),
@@ -271,6 +367,9 @@ func (d *deployer) database(sa *serviceaccount.Account) (instance, user pulumi.S
 	flags := sql.DatabaseInstanceSettingsDatabaseFlagArray{
 		&sql.DatabaseInstanceSettingsDatabaseFlagArgs{Name: pulumi.String("cloudsql.iam_authentication"), Value: pulumi.String("on")},
 		&sql.DatabaseInstanceSettingsDatabaseFlagArgs{Name: pulumi.String("log_connections"), Value: pulumi.String("on")},
+		// One runaway sort or hash cannot fill the disk (issue 10): each process's
+		// temporary files are capped (kB; Cloud SQL accepts 1048576 and up).
+		&sql.DatabaseInstanceSettingsDatabaseFlagArgs{Name: pulumi.String("temp_file_limit"), Value: pulumi.String(strconv.Itoa(config.TempFileLimitKB(db.StorageGB)))},
 	}
 	if db.MaxConnections != config.CloudSQLMaxConnections(d.g.DBTier) {
 		flags = append(flags, &sql.DatabaseInstanceSettingsDatabaseFlagArgs{
@@ -299,10 +398,18 @@ func (d *deployer) database(sa *serviceaccount.Account) (instance, user pulumi.S
 				Ipv4Enabled:        pulumi.Bool(true),
 				AuthorizedNetworks: sql.DatabaseInstanceSettingsIpConfigurationAuthorizedNetworkArray{},
 				SslMode:            pulumi.String("TRUSTED_CLIENT_CERTIFICATE_REQUIRED"),
+				// pulumi-gcp v7 (terraform-provider-google v5) always sends requireSsl,
+				// false when unset, and Cloud SQL refuses requireSsl=false with this
+				// sslMode; true is the compatible value (policy gcp-sql-ssl-pair).
+				RequireSsl: pulumi.Bool(true),
 			},
 			BackupConfiguration: &sql.DatabaseInstanceSettingsBackupConfigurationArgs{
 				Enabled:                    pulumi.Bool(true),
 				PointInTimeRecoveryEnabled: pulumi.Bool(true),
+				// Cloud SQL refuses retained backups below the transaction-log
+				// retention (7 days by default on ENTERPRISE): keep the logs no
+				// longer than the backups.
+				TransactionLogRetentionDays: pulumi.Int(min(7, db.BackupRetentionDays)),
 				BackupRetentionSettings: &sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs{
 					RetainedBackups: pulumi.Int(db.BackupRetentionDays),
 					RetentionUnit:   pulumi.String("COUNT"),
@@ -341,11 +448,9 @@ func (d *deployer) source() (object, bucket pulumi.StringOutput, err error) {
 		PublicAccessPrevention:   pulumi.String("enforced"),
 		Labels:                   d.labels(),
 		Versioning:               &storage.BucketVersioningArgs{Enabled: pulumi.Bool(false)},
-		// Old archives are only history: keep a few weeks.
-		LifecycleRules: storage.BucketLifecycleRuleArray{&storage.BucketLifecycleRuleArgs{
-			Action:    &storage.BucketLifecycleRuleActionArgs{Type: pulumi.String("Delete")},
-			Condition: &storage.BucketLifecycleRuleConditionArgs{Age: pulumi.Int(30)},
-		}},
+		// No age-based lifecycle rule: it would delete the live archive too, and a
+		// later rebuild from buildConfig.source would fail. Pulumi deletes the old
+		// object when the archive (and so its name) changes.
 	}, d.parent)
 	if err != nil {
 		return object, bucket, fmt.Errorf("source bucket: %w", err)
@@ -384,6 +489,12 @@ func (d *deployer) logs(project pulumi.StringOutput, fn *cloudfunctionsv2.Functi
 		return fmt.Errorf("log sink: %w", err)
 	}
 	return nil
+}
+
+// buildAccountID is the build service account's id, distinct from accountID's.
+func buildAccountID(stack string) string {
+	id := accountID("b-" + stack)
+	return id
 }
 
 // accountID makes a service account id (6-30 chars, [a-z][a-z0-9-]*[a-z0-9]) from the stack name.

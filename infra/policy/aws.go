@@ -18,6 +18,8 @@ const (
 	awsPolicy         = "aws:iam/policy:Policy"
 	awsAttachment     = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 	awsPermission     = "aws:lambda/permission:Permission"
+	awsFunctionURL    = "aws:lambda/functionUrl:FunctionUrl"
+	awsCfnStack       = "aws:cloudformation/stack:Stack"
 	awsIngressRule    = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 	awsSecurityGroup  = "aws:ec2/securityGroup:SecurityGroup"
 	awsSecurityGroupR = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -44,6 +46,7 @@ func init() {
 		Check{ID: "aws-tracing-on", Description: "Lambda functions have X-Ray active tracing", Run: awsTracing},
 		Check{ID: "aws-log-retention", Description: "log groups have a retention; functions log to one of them", Run: awsLogRetention},
 		Check{ID: "aws-least-privilege-iam", Description: "no wildcard actions; \"*\" resources only where IAM has no resource-level permissions; only allowed managed policies", Run: awsLeastPrivilege},
+		Check{ID: "aws-function-url-permissions", Description: "a public Function URL has lambda:InvokeFunctionUrl (FunctionUrlAuthType NONE) and lambda:InvokeFunction (InvokedViaFunctionUrl) before it exists; FunctionUrlAuthType only on InvokeFunctionUrl", Run: awsFunctionURLPermissions},
 		Check{ID: "aws-tls-to-database", Description: "RDS Proxy requires TLS and IAM auth; created databases force SSL; the function connects with sslmode verify-full", Run: awsTLS},
 	)
 }
@@ -267,4 +270,100 @@ func keys(m map[string]bool) string {
 		out = append(out, k)
 	}
 	return strings.Join(out, ", ")
+}
+
+// Evidence for aws-function-url-permissions:
+//   - FunctionUrlAuthType only with lambda:InvokeFunctionUrl: pulumi-aws v6.83.4
+//     sdk/v6/go/aws/lambda/permission.go ("Only supported for lambda:InvokeFunctionUrl
+//     action"), and the live API error in
+//     https://github.com/RJPearson94/terraform-aws-open-next/issues/73
+//   - both statements for URLs created since October 2025:
+//     https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
+//   - the InvokeFunction statement's condition is InvokedViaFunctionUrl:
+//     https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html#cfn-lambda-permission-invokedviafunctionurl
+//     and https://github.com/hashicorp/terraform-provider-aws/pull/44858
+//   - permissions before the URL: https://github.com/simple-container-com/api/issues/83
+func awsFunctionURLPermissions(rs []Resource) []Violation {
+	var out []Violation
+	var urlPerms []Resource // lambda:InvokeFunctionUrl to everyone, auth NONE
+	for _, r := range OfType(rs, awsPermission) {
+		action, authType := r.String("action"), r.String("functionUrlAuthType")
+		if authType != "" && action != "lambda:InvokeFunctionUrl" {
+			out = append(out, Violate(r, "functionUrlAuthType is only accepted with lambda:InvokeFunctionUrl, not %s: Lambda answers InvalidParameterValueException", action))
+		}
+		if r.String("principal") == "*" && action == "lambda:InvokeFunctionUrl" && authType == "NONE" {
+			urlPerms = append(urlPerms, r)
+		}
+	}
+	var invokePerms []Resource // CloudFormation stacks holding InvokeFunction via the URL
+	for _, r := range OfType(rs, awsCfnStack) {
+		body := r.String("templateBody")
+		if body == Unknown || body == Secret {
+			out = append(out, Violate(r, "templateBody is not known before deployment, so it cannot be checked"))
+			continue
+		}
+		var tpl struct {
+			Resources map[string]struct {
+				Type       string
+				Properties map[string]any
+			}
+		}
+		if err := json.Unmarshal([]byte(body), &tpl); err != nil {
+			out = append(out, Violate(r, "templateBody is not JSON: %v", err))
+			continue
+		}
+		viaURL := false
+		for id, res := range tpl.Resources {
+			if res.Type != "AWS::Lambda::Permission" {
+				continue
+			}
+			p := res.Properties
+			action, _ := p["Action"].(string)
+			principal, _ := p["Principal"].(string)
+			via, _ := p["InvokedViaFunctionUrl"].(bool)
+			if _, ok := p["FunctionUrlAuthType"]; ok && action != "lambda:InvokeFunctionUrl" {
+				out = append(out, Violate(r, "%s: FunctionUrlAuthType is only accepted with lambda:InvokeFunctionUrl, not %s", id, action))
+			}
+			if principal == "*" && action == "lambda:InvokeFunction" {
+				if !via {
+					out = append(out, Violate(r, "%s grants lambda:InvokeFunction to everyone without InvokedViaFunctionUrl: true: anyone could invoke the function directly", id))
+				} else {
+					viaURL = true
+				}
+			}
+		}
+		if viaURL {
+			invokePerms = append(invokePerms, r)
+		}
+	}
+	for _, u := range OfType(rs, awsFunctionURL) {
+		if u.String("authorizationType") != "NONE" {
+			continue
+		}
+		var havePublic, haveInvoke bool
+		for _, p := range urlPerms {
+			if p.String("qualifier") == u.String("qualifier") {
+				havePublic = true
+				if !u.Needs(p.Name) {
+					out = append(out, Violate(u, "is not created after its permission %s (DependsOn): a URL created before its permissions answers 403", p.Name))
+				}
+			}
+		}
+		for _, p := range invokePerms {
+			if arn := p.String("parameters.FunctionArn"); arn != Unknown && !strings.HasSuffix(arn, ":"+u.String("qualifier")) {
+				continue // another alias's statement
+			}
+			haveInvoke = true
+			if !u.Needs(p.Name) {
+				out = append(out, Violate(u, "is not created after its permission %s (DependsOn): a URL created before its permissions answers 403", p.Name))
+			}
+		}
+		if !havePublic {
+			out = append(out, Violate(u, "authorizationType NONE needs a lambda:InvokeFunctionUrl permission for \"*\" with functionUrlAuthType NONE on qualifier %q", u.String("qualifier")))
+		}
+		if !haveInvoke {
+			out = append(out, Violate(u, "authorizationType NONE needs a lambda:InvokeFunction permission for \"*\" conditioned on lambda:InvokedViaFunctionUrl (required since October 2025); pulumi-aws v6 cannot express it, a CloudFormation AWS::Lambda::Permission with InvokedViaFunctionUrl: true can"))
+		}
+	}
+	return out
 }

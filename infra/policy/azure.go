@@ -11,6 +11,8 @@ const (
 	azStorageAccount = "azure-native:storage:StorageAccount"
 	azVault          = "azure-native:keyvault:Vault"
 	azServer         = "azure-native:dbforpostgresql:Server"
+	azServer20240801 = "azure-native:dbforpostgresql/v20240801:Server"
+	azBlob           = "azure-native:storage:Blob"
 	azServerParam    = "azure-native:dbforpostgresql:Configuration"
 	azFirewallRule   = "azure-native:dbforpostgresql:FirewallRule"
 	azRoleAssignment = "azure-native:authorization:RoleAssignment"
@@ -26,6 +28,14 @@ var azWebApps = []string{"azure-native:web:WebApp", "azure-native:web/v20231201:
 var azAllowedRoles = map[string]string{
 	"4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
 	"b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
+	// The deploying identity's, to upload the package with Entra auth.
+	"ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
+}
+
+// azAppRoles are the roles the app's own identity needs at its first start.
+var azAppRoles = map[string]bool{
+	"4633458b-17de-408a-b874-0445c86b69e6": true,
+	"b7e6dc6d-f1e8-4753-8033-0f276bb0955b": true,
 }
 
 // azSecretSettings must be Key Vault references, never values.
@@ -43,6 +53,10 @@ func init() {
 		Check{ID: "azure-secrets-via-key-vault", Description: "DATABASE_PASSWORD and API_KEYS app settings are Key Vault references", Run: azSecrets},
 		Check{ID: "azure-least-privilege", Description: "role assignments use only Key Vault Secrets User / Storage Blob Data Owner, each scoped to one resource", Run: azLeastPrivilege},
 		Check{ID: "azure-logs", Description: "Log Analytics has a retention; Application Insights is workspace-based; apps send telemetry to it", Run: azLogs},
+		Check{ID: "azure-identity-before-app", Description: "apps resolve Key Vault references, the package and host storage with a user-assigned identity whose role assignments are created before the app", Run: azIdentityBeforeApp},
+		Check{ID: "azure-no-shared-key-upload", Description: "no azure-native storage Blob (it writes with the account key) where accounts refuse shared keys", Run: azNoSharedKeyUpload},
+		Check{ID: "azure-flex-scale", Description: "Flex Consumption maximumInstanceCount is 40-1000", Run: azFlexScale},
+		Check{ID: "azure-pg-api-version", Description: "PostgreSQL 16 and later use the Flexible Server API 2024-08-01, not the v2 default 2022-12-01", Run: azPGAPIVersion},
 		Check{ID: "azure-https-only", Description: "function apps are HTTPS only with TLS 1.2 and FTP disabled", Run: azHTTPS},
 	)
 }
@@ -76,7 +90,7 @@ func azEncryption(rs []Resource) []Violation {
 
 func azNoPublicDB(rs []Resource) []Violation {
 	var out []Violation
-	for _, r := range OfType(rs, azServer) {
+	for _, r := range azServers(rs) {
 		if r.String("network.delegatedSubnetResourceId") == "" {
 			out = append(out, Violate(r, "network.delegatedSubnetResourceId must be set (private access, no public endpoint)"))
 		}
@@ -99,7 +113,7 @@ func serverParam(rs []Resource, name string) string {
 
 func azTLS(rs []Resource) []Violation {
 	var out []Violation
-	for _, r := range OfType(rs, azServer) {
+	for _, r := range azServers(rs) {
 		if v := serverParam(rs, "require_secure_transport"); v != "on" {
 			out = append(out, Violate(r, "server parameter require_secure_transport must be on, got %q", v))
 		}
@@ -141,7 +155,7 @@ func azLeastPrivilege(rs []Resource) []Violation {
 		def := r.String("roleDefinitionId")
 		guid := def[strings.LastIndex(def, "/")+1:]
 		if _, ok := azAllowedRoles[guid]; !ok {
-			out = append(out, Violate(r, "role %s is not allowed (allowed: Key Vault Secrets User, Storage Blob Data Owner)", def))
+			out = append(out, Violate(r, "role %s is not allowed (allowed: Key Vault Secrets User, Storage Blob Data Owner, Storage Blob Data Contributor)", def))
 		}
 		// One resource: /subscriptions/../resourceGroups/../providers/<ns>/<type>/<name>.
 		if scope := r.String("scope"); !strings.Contains(scope, "/providers/") {
@@ -211,4 +225,106 @@ func appSettingOK(r Resource, name string) (string, bool) {
 func appSetting(r Resource, name string) string {
 	s, _ := appSettingOK(r, name)
 	return s
+}
+
+func azServers(rs []Resource) []Resource {
+	return append(OfType(rs, azServer), OfType(rs, azServer20240801)...)
+}
+
+// Evidence for azure-identity-before-app: MicrosoftDocs
+// articles/app-service/app-service-key-vault-references.md, "If a reference is not
+// resolved properly, the reference value will be used instead", "App Service caches
+// the values ... re-fetches it every 24 hours", and "a user-assigned identity can be
+// created and given access to the vault in advance".
+func azIdentityBeforeApp(rs []Resource) []Violation {
+	var out []Violation
+	var grants []Resource
+	for _, r := range OfType(rs, azRoleAssignment) {
+		def := r.String("roleDefinitionId")
+		if azAppRoles[def[strings.LastIndex(def, "/")+1:]] {
+			grants = append(grants, r)
+		}
+	}
+	for _, app := range azApps(rs) {
+		typ := r0(app.String("identity.type"))
+		ids, _ := app.Get("identity.userAssignedIdentities")
+		list, _ := ids.([]any)
+		if !strings.Contains(typ, "UserAssigned") || len(list) == 0 {
+			out = append(out, Violate(app, "identity.type %q: a system-assigned identity exists only with the app, so its grants come after the first start; use a user-assigned identity granted first", typ))
+		}
+		refs := false
+		for _, name := range azSecretSettings {
+			if v, ok := appSettingOK(app, name); ok && kvReference.MatchString(v) {
+				refs = true
+			}
+		}
+		if refs && app.String("keyVaultReferenceIdentity") == "" {
+			out = append(out, Violate(app, "keyVaultReferenceIdentity must name the user-assigned identity (Key Vault references default to the system identity)"))
+		}
+		for _, g := range grants {
+			if !app.Needs(g.Name) {
+				out = append(out, Violate(app, "is not created after role assignment %s (DependsOn): the first start would resolve references without access", g.Name))
+			}
+		}
+		if mi := appSetting(app, "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID"); mi == "SystemAssigned" {
+			out = append(out, Violate(app, "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID must be the user-assigned identity's resource id"))
+		}
+		if auth := app.String("functionAppConfig.deployment.storage.authentication.type"); auth == "SystemAssignedIdentity" {
+			out = append(out, Violate(app, "functionAppConfig deployment storage must use the user-assigned identity"))
+		}
+	}
+	return out
+}
+
+func r0(s string) string { return strings.TrimSpace(s) }
+
+// Evidence for azure-no-shared-key-upload: https://github.com/pulumi/pulumi-azure-native/issues/2015
+// (403 KeyBasedAuthenticationNotPermitted) and pulumi-azure-native PR #3719 (v2
+// keeps key-based blob writes).
+func azNoSharedKeyUpload(rs []Resource) []Violation {
+	noKeys := false
+	for _, r := range OfType(rs, azStorageAccount) {
+		if v, set := r.Get("allowSharedKeyAccess"); set && v == false {
+			noKeys = true
+		}
+	}
+	if !noKeys {
+		return nil
+	}
+	var out []Violation
+	for _, r := range OfType(rs, azBlob) {
+		out = append(out, Violate(r, "azure-native's Blob uploads with the account key, which an account with allowSharedKeyAccess false refuses (403); publish with Entra auth after `pulumi up` (deployCommand)"))
+	}
+	return out
+}
+
+// Evidence for azure-flex-scale: MicrosoftDocs flex-consumption-plan.md ("The lowest
+// maximum scale ... is 40. The highest currently supported value is 1000"),
+// MicrosoftDocs/azure-docs PR #128255, Azure/azure-functions-host#10523.
+func azFlexScale(rs []Resource) []Violation {
+	var out []Violation
+	for _, r := range OfType(rs, "azure-native:web/v20231201:WebApp") {
+		v, ok := r.Get("functionAppConfig.scaleAndConcurrency.maximumInstanceCount")
+		if !ok {
+			continue
+		}
+		if n, _ := v.(float64); n < 40 || n > 1000 {
+			out = append(out, Violate(r, "functionAppConfig.scaleAndConcurrency.maximumInstanceCount %v: Flex Consumption accepts 40-1000 in most regions", v))
+		}
+	}
+	return out
+}
+
+// Evidence for azure-pg-api-version: azure-rest-api-specs#24186 (version 15+ kept out
+// of 2022-12-01), hashicorp/terraform-provider-azurerm#25344 ("The value of the
+// 'Version' should be in: [13,14,15]"), and the 2024-08-01 ServerVersion enum in
+// https://learn.microsoft.com/azure/templates/microsoft.dbforpostgresql/2024-08-01/flexibleservers
+func azPGAPIVersion(rs []Resource) []Violation {
+	var out []Violation
+	for _, r := range OfType(rs, azServer) {
+		if v := r.String("version"); v >= "16" && len(v) >= 2 {
+			out = append(out, Violate(r, "PostgreSQL %s on API 2022-12-01 (the v2 default token) is refused; use azure-native:dbforpostgresql/v20240801:Server before the first deploy (changing it later replaces the server)", v))
+		}
+	}
+	return out
 }

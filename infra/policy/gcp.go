@@ -16,7 +16,23 @@ const (
 	gcpBucket         = "gcp:storage/bucket:Bucket"
 	gcpLogBucket      = "gcp:logging/projectBucketConfig:ProjectBucketConfig"
 	gcpLogSink        = "gcp:logging/projectSink:ProjectSink"
+	gcpService        = "gcp:projects/service:Service"
+	gcpBucketMember   = "gcp:storage/bucketIAMMember:BucketIAMMember"
 )
+
+// gcpRequiredAPIs must be enabled before anything else is created (a new project has
+// none of them): evidence in infra/gcp.RequiredAPIs.
+var gcpRequiredAPIs = []string{
+	"artifactregistry.googleapis.com", "cloudbuild.googleapis.com", "cloudfunctions.googleapis.com",
+	"cloudresourcemanager.googleapis.com", "iam.googleapis.com", "logging.googleapis.com",
+	"run.googleapis.com", "secretmanager.googleapis.com", "sqladmin.googleapis.com",
+}
+
+// gcpBuildRoles are the only project roles of the build service account.
+var gcpBuildRoles = map[string]bool{
+	"roles/artifactregistry.writer": true,
+	"roles/logging.logWriter":       true,
+}
 
 // gcpProjectRoles are the only project-level roles the function's identity may get:
 // the Cloud SQL connector's client role and IAM database login. Everything else is
@@ -35,6 +51,10 @@ func init() {
 		Check{ID: "gcp-tls-to-database", Description: "Cloud SQL requires TLS (connector mTLS) and IAM database authentication; no password in DATABASE_URL", Run: gcpTLS},
 		Check{ID: "gcp-least-privilege-iam", Description: "functions run as a dedicated service account; project roles limited to Cloud SQL client/instance user; no basic roles", Run: gcpLeastPrivilege},
 		Check{ID: "gcp-secrets-in-secret-manager", Description: "API_KEYS reaches functions only as a Secret Manager secret env var", Run: gcpSecrets},
+		Check{ID: "gcp-sql-ssl-pair", Description: "sslMode TRUSTED_CLIENT_CERTIFICATE_REQUIRED goes with requireSsl true (pulumi-gcp v7 sends requireSsl=false when unset, which Cloud SQL refuses)", Run: gcpSSLPair},
+		Check{ID: "gcp-project-setup", Description: "the required APIs are enabled and every other resource waits for them; the function builds as a dedicated build service account with its roles granted first", Run: gcpProjectSetup},
+		Check{ID: "gcp-backup-retention", Description: "retained backups are at least the transaction-log retention days (7 by default)", Run: gcpBackupRetention},
+		Check{ID: "gcp-source-kept", Description: "no age-based delete rule on a bucket holding a function's live source archive", Run: gcpSourceKept},
 		Check{ID: "gcp-log-retention", Description: "function logs go to a log bucket with a retention", Run: gcpLogRetention},
 	)
 }
@@ -116,11 +136,21 @@ func gcpTLS(rs []Resource) []Violation {
 
 func gcpLeastPrivilege(rs []Resource) []Violation {
 	var out []Violation
+	runSAs, buildSAs := map[string]bool{}, map[string]bool{}
+	for _, r := range OfType(rs, gcpFunction) {
+		runSAs["serviceAccount:"+r.String("serviceConfig.serviceAccountEmail")] = true
+		if b := r.String("buildConfig.serviceAccount"); b != "" {
+			buildSAs["serviceAccount:"+b[strings.LastIndex(b, "/")+1:]] = true
+		}
+	}
 	for _, t := range []string{gcpProjectMember, gcpProjectBinding} {
 		for _, r := range OfType(rs, t) {
-			role := r.String("role")
-			if !gcpProjectRoles[role] {
-				out = append(out, Violate(r, "project-level role %s is not allowed (allowed: roles/cloudsql.client, roles/cloudsql.instanceUser; grant others on a single resource)", role))
+			role, member := r.String("role"), r.String("member")
+			switch {
+			case gcpProjectRoles[role] && !buildSAs[member]:
+			case gcpBuildRoles[role] && buildSAs[member] && !runSAs[member]:
+			default:
+				out = append(out, Violate(r, "project-level role %s for %s is not allowed (the function's account: roles/cloudsql.client, roles/cloudsql.instanceUser; the build account: roles/artifactregistry.writer, roles/logging.logWriter; grant others on a single resource)", role, member))
 			}
 		}
 	}
@@ -173,6 +203,133 @@ func gcpLogRetention(rs []Resource) []Violation {
 	if len(buckets) == 0 || len(OfType(rs, gcpLogSink)) == 0 {
 		for _, f := range fns {
 			out = append(out, Violate(f, "function logs need a log bucket with retentionDays and a sink routing them there"))
+		}
+	}
+	return out
+}
+
+// Evidence for gcp-sql-ssl-pair: terraform-provider-google v5.40.0
+// google/services/sql/resource_sql_database_instance.go (forceSendFields
+// "RequireSsl"), which pulumi-gcp v7 bridges; the Cloud SQL Admin API SslMode enum,
+// https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1beta4/instances#SslMode
+// ("the legacy require_ssl flag must be true or cleared"); the server's error in
+// https://github.com/terraform-google-modules/terraform-google-sql-db/issues/460
+func gcpSSLPair(rs []Resource) []Violation {
+	var out []Violation
+	for _, r := range OfType(rs, gcpSQLInstance) {
+		mode := r.String("settings.ipConfiguration.sslMode")
+		req := r.Bool("settings.ipConfiguration.requireSsl")
+		switch {
+		case mode == "TRUSTED_CLIENT_CERTIFICATE_REQUIRED" && !req:
+			out = append(out, Violate(r, "sslMode TRUSTED_CLIENT_CERTIFICATE_REQUIRED needs requireSsl true: pulumi-gcp v7 sends requireSsl=false when it is unset and Cloud SQL refuses the pair"))
+		case req && mode != "" && mode != "TRUSTED_CLIENT_CERTIFICATE_REQUIRED":
+			out = append(out, Violate(r, "requireSsl true conflicts with sslMode %s (it means TRUSTED_CLIENT_CERTIFICATE_REQUIRED)", mode))
+		}
+	}
+	return out
+}
+
+// Evidence for gcp-project-setup: cloudsqlconn README ("The Cloud SQL Admin API to be
+// enabled"), https://cloud.google.com/functions/docs/securing/build-custom-sa
+// ("Starting in July 2024, Cloud Build has changed the default behavior ... may be
+// using a default Cloud Build service account with insufficient permissions"), and
+// https://cloud.google.com/run/docs/configuring/services/build-service-account
+// (logging.logWriter, artifactregistry.writer, read access to the source bucket).
+func gcpProjectSetup(rs []Resource) []Violation {
+	fns := OfType(rs, gcpFunction)
+	if len(fns) == 0 {
+		return nil
+	}
+	var out []Violation
+	services := map[string]string{} // API -> resource name
+	for _, r := range OfType(rs, gcpService) {
+		services[r.String("service")] = r.Name
+		if r.Bool("disableOnDestroy") {
+			out = append(out, Violate(r, "disableOnDestroy must be false: other workloads of the project may use %s", r.String("service")))
+		}
+	}
+	for _, api := range gcpRequiredAPIs {
+		if services[api] == "" {
+			out = append(out, Violate(fns[0], "the stack does not enable %s (gcp:projects/service:Service): a new project fails with SERVICE_DISABLED", api))
+		}
+	}
+	for _, r := range rs {
+		if !strings.HasPrefix(r.Type, "gcp:") || r.Type == gcpService {
+			continue
+		}
+		for _, api := range gcpRequiredAPIs {
+			if n := services[api]; n != "" && !r.Needs(n) {
+				out = append(out, Violate(r, "is not created after the API %s is enabled (DependsOn)", api))
+				break
+			}
+		}
+	}
+	for _, f := range fns {
+		build := f.String("buildConfig.serviceAccount")
+		if build == "" {
+			out = append(out, Violate(f, "buildConfig.serviceAccount must name the stack's build service account: the default build account has no roles in projects created since July 2024"))
+			continue
+		}
+		member := "serviceAccount:" + build[strings.LastIndex(build, "/")+1:]
+		have := map[string]bool{}
+		for _, t := range []string{gcpProjectMember, gcpBucketMember} {
+			for _, g := range OfType(rs, t) {
+				if g.String("member") != member {
+					continue
+				}
+				have[g.String("role")] = true
+				if !f.Needs(g.Name) {
+					out = append(out, Violate(f, "is not created after the build account's grant %s (DependsOn): the first build would fail", g.Name))
+				}
+			}
+		}
+		for _, role := range []string{"roles/artifactregistry.writer", "roles/logging.logWriter", "roles/storage.objectViewer"} {
+			if !have[role] {
+				out = append(out, Violate(f, "the build account %s lacks %s", member, role))
+			}
+		}
+	}
+	return out
+}
+
+// Evidence for gcp-backup-retention: "backup retention should be > transaction log
+// retention", https://github.com/terraform-google-modules/terraform-google-sql-db/issues/785
+func gcpBackupRetention(rs []Resource) []Violation {
+	var out []Violation
+	for _, r := range OfType(rs, gcpSQLInstance) {
+		kept := r.Number("settings.backupConfiguration.backupRetentionSettings.retainedBackups")
+		logs := r.Number("settings.backupConfiguration.transactionLogRetentionDays")
+		if logs == 0 {
+			logs = 7 // ENTERPRISE default
+		}
+		if kept > 0 && kept < logs {
+			out = append(out, Violate(r, "retainedBackups %v is below transactionLogRetentionDays %v: Cloud SQL refuses it", kept, logs))
+		}
+	}
+	return out
+}
+
+// gcpSourceKept: an age rule deletes the live archive too, and a later rebuild from
+// buildConfig.source fails until `pulumi refresh` (deploy review, minor 3).
+func gcpSourceKept(rs []Resource) []Violation {
+	src := map[string]bool{}
+	for _, f := range OfType(rs, gcpFunction) {
+		src[f.String("buildConfig.source.storageSource.bucket")] = true
+	}
+	var out []Violation
+	for _, b := range OfType(rs, gcpBucket) {
+		if n := b.String("name"); n != "" && !src[n] {
+			continue
+		}
+		rules, _ := b.Get("lifecycleRules")
+		list, _ := rules.([]any)
+		for _, x := range list {
+			m, _ := x.(map[string]any)
+			cond, _ := m["condition"].(map[string]any)
+			act, _ := m["action"].(map[string]any)
+			if act["type"] == "Delete" && cond["age"] != nil && cond["numNewerVersions"] == nil && cond["withState"] != "ARCHIVED" {
+				out = append(out, Violate(b, "an age-based Delete rule would delete the live source archive"))
+			}
 		}
 	}
 	return out

@@ -132,6 +132,7 @@ func TestGCPAndAzureStacksPassAndEachCheckCatchesItsViolation(t *testing.T) {
 		}},
 		{"gcp-prod", "gcp-tls-to-database", "sslMode", func(t *testing.T, rs []policy.Resource) []policy.Resource {
 			set(first(t, rs, "gcp:sql/databaseInstance:DatabaseInstance").Inputs, "settings.ipConfiguration.sslMode", "ALLOW_UNENCRYPTED_AND_ENCRYPTED")
+			set(first(t, rs, "gcp:sql/databaseInstance:DatabaseInstance").Inputs, "settings.ipConfiguration.requireSsl", false)
 			return rs
 		}},
 		{"gcp-prod", "gcp-tls-to-database", "cloudsql.iam_authentication", func(t *testing.T, rs []policy.Resource) []policy.Resource {
@@ -172,7 +173,7 @@ func TestGCPAndAzureStacksPassAndEachCheckCatchesItsViolation(t *testing.T) {
 			return rs
 		}},
 		{"azure-dev", "azure-no-public-database", "delegatedSubnetResourceId", func(t *testing.T, rs []policy.Resource) []policy.Resource {
-			set(first(t, rs, "azure-native:dbforpostgresql:Server").Inputs, "network", nil)
+			set(first(t, rs, "azure-native:dbforpostgresql/v20240801:Server").Inputs, "network", nil)
 			return rs
 		}},
 		{"azure-dev", "azure-no-public-database", "firewall", func(t *testing.T, rs []policy.Resource) []policy.Resource {

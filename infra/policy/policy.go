@@ -18,6 +18,9 @@ type Resource struct {
 	Name   string         `json:"name"`
 	Parent string         `json:"parent"`
 	Inputs map[string]any `json:"inputs"`
+	// DependsOn names the resources this one waits for (explicit DependsOn and
+	// inputs taken from their outputs): the engine creates those first.
+	DependsOn []string `json:"dependsOn,omitempty"`
 }
 
 // Placeholders for values a check cannot see.
@@ -163,6 +166,16 @@ func (r Resource) Number(path string) float64 {
 	v, _ := r.Get(path)
 	f, _ := v.(float64)
 	return f
+}
+
+// Needs reports whether r waits for the resource named name.
+func (r Resource) Needs(name string) bool {
+	for _, d := range r.DependsOn {
+		if d == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Violate builds a violation of r.

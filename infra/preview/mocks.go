@@ -17,6 +17,10 @@ import (
 type Mocks struct {
 	Region  string // aws:region of the stack
 	Account string // fake account ID used in ARNs
+	// Deployed are the outputs of the stack's last deployment (`pulumi stack output
+	// --json`), which the program reads through a reference to its own stack; nil: a
+	// stack never deployed.
+	Deployed map[string]any
 
 	mu        sync.Mutex
 	resources []recorded
@@ -26,6 +30,7 @@ type recorded struct {
 	urn, parentURN, typ, name string
 	custom                    bool
 	inputs                    resource.PropertyMap
+	deps                      []string // names of the resources it depends on
 }
 
 // outputsFunc adds provider-computed outputs for a type token family.
@@ -37,14 +42,28 @@ var providers = map[string]outputsFunc{}
 
 // NewResource implements pulumi.MockResourceMonitor.
 func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	if args.TypeToken == "pulumi:pulumi:StackReference" {
+		// A read of the stack's own last outputs, not a planned resource.
+		outs := m.Deployed
+		if outs == nil {
+			outs = map[string]any{}
+		}
+		return args.ID, resource.NewPropertyMapFromMap(map[string]any{
+			"name": args.ID, "outputs": outs, "secretOutputNames": []any{},
+		}), nil
+	}
 	parent := ""
 	urn := ""
+	var deps []string
 	if args.RegisterRPC != nil {
 		parent = args.RegisterRPC.GetParent()
+		for _, d := range args.RegisterRPC.GetDependencies() {
+			deps = append(deps, d[strings.LastIndex(d, "::")+2:])
+		}
 	}
 	m.mu.Lock()
 	m.resources = append(m.resources, recorded{
-		parentURN: parent, typ: args.TypeToken, name: args.Name, custom: args.Custom, inputs: args.Inputs.Copy(), urn: urn,
+		parentURN: parent, typ: args.TypeToken, name: args.Name, custom: args.Custom, inputs: args.Inputs.Copy(), urn: urn, deps: deps,
 	})
 	m.mu.Unlock()
 	if !args.Custom {

@@ -6,6 +6,7 @@ package preview
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -25,6 +26,9 @@ type Options struct {
 	Stack     string // stack name, e.g. aws-dev
 	StackFile string // "" = <stackConfigDir>/Pulumi.<Stack>.yaml
 	OutDir    string // artifact directory; "" = the build cache
+	// Deployed are the outputs of the stack's last deployment (`pulumi stack output
+	// --json`); nil previews the stack as never deployed.
+	Deployed map[string]any
 }
 
 // Plan is what the stack would create.
@@ -35,7 +39,12 @@ type Plan struct {
 	Resources  []policy.Resource // components and custom resources, parents before children
 	Outputs    map[string]any    // stack outputs
 	Violations []policy.Violation
+	// Notes are what `pulumi preview` will refuse that the offline preview stood in
+	// for (e.g. apiKeys not set yet).
+	Notes []string
 }
+
+const apiKeysKey = config.Namespace + ":apiKeys"
 
 // FakeAccount is the account ID the mocks put in ARNs.
 const FakeAccount = "123456789012"
@@ -59,11 +68,20 @@ func Run(o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The engine path refuses a stack without apiKeys (config.Load). Offline, a
+	// placeholder secret stands in, so the template itself can be checked before a
+	// fork has keys; the note says what `pulumi preview` will ask for.
+	var notes []string
+	if _, ok := values[apiKeysKey]; !ok {
+		values[apiKeysKey] = "offline-preview-placeholder"
+		secretKeys = append(secretKeys, apiKeysKey)
+		notes = append(notes, fmt.Sprintf("apiKeys is not set in %s: previewed with a placeholder; `pulumi preview` and `pulumi up` refuse the stack until you run `pulumi config set --secret apiKeys \"$(openssl rand -hex 32)\" -s %s`", sf.Rel, o.Stack))
+	}
 	region := values["aws:region"]
 	if region == "" {
 		region = "us-east-1"
 	}
-	mocks := &Mocks{Region: region, Account: FakeAccount}
+	mocks := &Mocks{Region: region, Account: FakeAccount, Deployed: o.Deployed}
 	exports := map[string]pulumi.Output{}
 	outputs := map[string]any{}
 	var mu sync.Mutex
@@ -100,7 +118,7 @@ func Run(o Options) (*Plan, error) {
 		return nil, unwrapRunError(err)
 	}
 
-	plan := &Plan{Project: project, Stack: o.Stack, StackFile: sf.Rel, Outputs: outputs}
+	plan := &Plan{Project: project, Stack: o.Stack, StackFile: sf.Rel, Outputs: outputs, Notes: notes}
 	plan.Resources = mocks.plan()
 	plan.Violations = policy.Evaluate(plan.Resources)
 	return plan, policy.Err(plan.Violations)
@@ -139,7 +157,7 @@ func (m *Mocks) plan() []policy.Resource {
 			return kids[i].name < kids[j].name
 		})
 		for _, k := range kids {
-			out = append(out, policy.Resource{Type: k.typ, Name: k.name, Parent: parentName, Inputs: plain(k.inputs)})
+			out = append(out, policy.Resource{Type: k.typ, Name: k.name, Parent: parentName, Inputs: plain(k.inputs), DependsOn: k.deps})
 			u := urnOf(parentURN, k.typ, k.name)
 			if !seen[u] {
 				seen[u] = true

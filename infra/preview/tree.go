@@ -47,6 +47,9 @@ func (p *Plan) WriteTree(w io.Writer) error {
 			bw.printf("  %s: %v\n", k, p.Outputs[k])
 		}
 	}
+	for _, n := range p.Notes {
+		bw.printf("Note: %s\n", n)
+	}
 	if len(p.Violations) == 0 {
 		bw.printf("Policy: %d checks passed\n", len(policy.Checks()))
 	} else {

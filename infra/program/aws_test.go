@@ -54,8 +54,8 @@ func assertAWS(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	eq(t, "POOL_SIZE", fn.String("environment.variables.POOL_SIZE"), itoa(cfg.PoolSize))
 	eq(t, "COLD_START_WARN_MS", fn.String("environment.variables.COLD_START_WARN_MS"), itoa(cfg.ColdStartWarnMs))
 	eq(t, "DB_SCHEMAS", fn.String("environment.variables.DB_SCHEMAS"), strings.Join(cfg.DBSchemas, ","))
-	if k, set := fn.Get("environment.variables.API_KEYS"); set != cfg.APIKeys.IsSet() || (set && k != policy.Secret) {
-		t.Errorf("API_KEYS = %v, want [secret] exactly when apiKeys is set (%v)", k, cfg.APIKeys.IsSet())
+	if k, set := fn.Get("environment.variables.API_KEYS"); set != keysSet || (set && k != policy.Secret) {
+		t.Errorf("API_KEYS = %v, want [secret] exactly when apiKeys is set (%v)", k, keysSet)
 	}
 
 	alias := only(t, plan, "aws:lambda/alias:Alias")
@@ -80,11 +80,21 @@ func assertAWS(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	eq(t, "url invokeMode", furl.String("invokeMode"), "RESPONSE_STREAM")
 	eq(t, "url auth", furl.String("authorizationType"), cfg.AWS.FunctionURLAuth)
 	public := policy.OfType(plan.Resources, "aws:lambda/permission:Permission")
-	eq(t, "public url permissions", len(public), map[bool]int{true: 2, false: 0}[cfg.AWS.FunctionURLAuth == "NONE"])
+	invoke := policy.OfType(plan.Resources, "aws:cloudformation/stack:Stack")
+	isPublic := cfg.AWS.FunctionURLAuth == "NONE"
+	eq(t, "public url permissions", len(public), map[bool]int{true: 1, false: 0}[isPublic])
+	eq(t, "invoke-via-url statements", len(invoke), map[bool]int{true: 1, false: 0}[isPublic])
 	for _, p := range public {
 		// Public, but only through the URL of the alias.
+		eq(t, p.Name+" action", p.String("action"), "lambda:InvokeFunctionUrl")
 		eq(t, p.Name+" functionUrlAuthType", p.String("functionUrlAuthType"), "NONE")
 		eq(t, p.Name+" qualifier", p.String("qualifier"), aws.AliasName)
+		eq(t, "url waits for "+p.Name, furl.Needs(p.Name), true)
+	}
+	for _, s := range invoke {
+		eq(t, s.Name+" template", s.String("templateBody"), aws.UrlInvokeTemplate)
+		eq(t, s.Name+" alias", s.String("parameters.FunctionArn"), plan.Outputs["aliasArn"])
+		eq(t, "url waits for "+s.Name, furl.Needs(s.Name), true)
 	}
 
 	lg := only(t, plan, "aws:cloudwatch/logGroup:LogGroup")

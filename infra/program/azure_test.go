@@ -43,7 +43,15 @@ func assertAzure(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	eq(t, "plan linux", asp.Bool("reserved"), true)
 	eq(t, "app kind", app.String("kind"), "functionapp,linux")
 	eq(t, "httpsOnly", app.Bool("httpsOnly"), true)
-	eq(t, "identity", app.String("identity.type"), "SystemAssigned")
+	// A user-assigned identity, granted before the app exists (deploy review B4).
+	eq(t, "identity", app.String("identity.type"), "UserAssigned")
+	only(t, plan, azurenative.UserAssignedIdentityType)
+	eq(t, "keyVaultReferenceIdentity", app.String("keyVaultReferenceIdentity") != "", true)
+	for _, ra := range policy.OfType(plan.Resources, "azure-native:authorization:RoleAssignment") {
+		if ra.Name != "ai-agent-connector-deployer-blob" {
+			eq(t, "app waits for "+ra.Name, app.Needs(ra.Name), true)
+		}
+	}
 	eq(t, "serverFarmId", app.String("serverFarmId") != "", true)
 	eq(t, "vnet integration", app.String("virtualNetworkSubnetId") != "", true)
 
@@ -61,7 +69,7 @@ func assertAzure(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 			t.Errorf("alwaysReady = %v, want http: %d", ready, cfg.WarmInstances)
 		}
 		eq(t, "deployment storage", app.String("functionAppConfig.deployment.storage.type"), "blobContainer")
-		eq(t, "deployment auth", app.String("functionAppConfig.deployment.storage.authentication.type"), "SystemAssignedIdentity")
+		eq(t, "deployment auth", app.String("functionAppConfig.deployment.storage.authentication.type"), "UserAssignedIdentity")
 		if _, set := st["FUNCTIONS_WORKER_RUNTIME"]; set {
 			t.Error("flex app sets FUNCTIONS_WORKER_RUNTIME, which Flex Consumption rejects")
 		}
@@ -86,19 +94,27 @@ func assertAzure(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 			t.Errorf("WEBSITE_RUN_FROM_PACKAGE = %q, want the package blob named by its hash", st["WEBSITE_RUN_FROM_PACKAGE"])
 		}
 	}
-	blob := only(t, plan, "azure-native:storage:Blob")
-	eq(t, "package blob", blob.String("blobName"), "function-"+plan.Outputs["artifactSha256"].(string)+".zip")
+	// No azure-native Blob (it writes with the account key, which the account
+	// refuses); the deploy command publishes with Entra auth instead.
+	eq(t, "package blobs", len(policy.OfType(plan.Resources, "azure-native:storage:Blob")), 0)
+	cmd := plan.Outputs["deployCommand"].(string)
+	if flex {
+		eq(t, "flex publishes with OneDeploy", strings.HasPrefix(cmd, "az functionapp deployment source config-zip "), true)
+	} else {
+		eq(t, "upload with Entra auth", strings.Contains(cmd, "az storage blob upload --auth-mode login ") && strings.Contains(cmd, "--name function-"+plan.Outputs["artifactSha256"].(string)+".zip"), true)
+	}
+	eq(t, "home page off", st["AzureWebJobsDisableHomepage"], "true")
 
 	// Environment per the function's contract: PgBouncer port, no password in the
 	// URL, the password and keys as Key Vault references.
-	server := only(t, plan, "azure-native:dbforpostgresql:Server")
+	server := only(t, plan, azurenative.ServerV20240801Type)
 	host := plan.Outputs["databaseHost"].(string)
 	eq(t, "DATABASE_URL", st["DATABASE_URL"], "host="+host+" port=6432 dbname="+cfg.Database.Name+" user="+cfg.Database.User+" sslmode=verify-full")
 	if !strings.HasPrefix(st["DATABASE_PASSWORD"], "@Microsoft.KeyVault(SecretUri=https://") || !strings.HasSuffix(st["DATABASE_PASSWORD"], "/secrets/db-password)") {
 		t.Errorf("DATABASE_PASSWORD = %q, want a Key Vault reference to db-password", st["DATABASE_PASSWORD"])
 	}
-	if k, set := st["API_KEYS"]; set != cfg.APIKeys.IsSet() || (set && !strings.HasSuffix(k, "/secrets/api-keys)")) {
-		t.Errorf("API_KEYS = %q, want a Key Vault reference exactly when apiKeys is set (%v)", k, cfg.APIKeys.IsSet())
+	if k, set := st["API_KEYS"]; set != keysSet || (set && !strings.HasSuffix(k, "/secrets/api-keys)")) {
+		t.Errorf("API_KEYS = %q, want a Key Vault reference exactly when apiKeys is set (%v)", k, keysSet)
 	}
 	eq(t, "POOL_SIZE", st["POOL_SIZE"], itoa(cfg.PoolSize))
 	eq(t, "DB_SCHEMAS", st["DB_SCHEMAS"], strings.Join(cfg.DBSchemas, ","))
@@ -146,7 +162,10 @@ func assertAzure(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 		}
 	}
 	want := []string{"secrets/db-password", "storage"}
-	if cfg.APIKeys.IsSet() {
+	if !flex {
+		want = append(want, "storage") // the deployer's upload grant
+	}
+	if keysSet {
 		want = append(want, "secrets/api-keys")
 	}
 	sort.Strings(scopes)
@@ -163,7 +182,7 @@ func assertAzure(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	eq(t, "storage https only", sa.Bool("enableHttpsTrafficOnly"), true)
 	eq(t, "storage tls", sa.String("minimumTlsVersion"), "TLS1_2")
 	eq(t, "storage public blobs", sa.Bool("allowBlobPublicAccess"), false)
-	if d, _ := plan.Outputs["deployCommand"].(string); !strings.Contains(d, "config-zip") {
+	if d, _ := plan.Outputs["deployCommand"].(string); !strings.HasPrefix(d, "az ") {
 		t.Errorf("deployCommand = %q", d)
 	}
 }

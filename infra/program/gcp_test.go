@@ -40,7 +40,14 @@ func assertGCP(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 
 	// Environment per the function's contract: connector + IAM, no host, no password.
 	env := func(k string) string { return fn.String("serviceConfig.environmentVariables." + k) }
-	sa := only(t, plan, "gcp:serviceaccount/account:Account")
+	var sa policy.Resource
+	for _, a := range policy.OfType(plan.Resources, "gcp:serviceaccount/account:Account") {
+		if !strings.Contains(a.String("accountId"), "-b-") {
+			sa = a
+		}
+	}
+	eq(t, "build account", strings.HasSuffix(fn.String("buildConfig.serviceAccount"), "aac-b-"+plan.Stack+"@"+preview.FakeGCPProject+".iam.gserviceaccount.com") || len(plan.Stack) > 20, true)
+	eq(t, "requireSsl", only(t, plan, "gcp:sql/databaseInstance:DatabaseInstance").Bool("settings.ipConfiguration.requireSsl") || cfg.Database.Mode == "existing", true)
 	email := plan.Outputs["serviceAccountEmail"].(string)
 	eq(t, "serviceAccountEmail", fn.String("serviceConfig.serviceAccountEmail"), email)
 	iamUser := strings.TrimSuffix(email, ".gserviceaccount.com")
@@ -64,16 +71,22 @@ func assertGCP(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	secret := only(t, plan, "gcp:secretmanager/secret:Secret")
 	eq(t, "secret env var secret", list[0].(map[string]any)["secret"], secret.String("secretId"))
 	eq(t, "api-keys secret versions", len(policy.OfType(plan.Resources, "gcp:secretmanager/secretVersion:SecretVersion")),
-		map[bool]int{true: 1, false: 0}[cfg.APIKeys.IsSet()])
+		map[bool]int{true: 1, false: 0}[keysSet])
 
 	// Least privilege: exactly Cloud SQL client + instance user on the project, and
 	// secretAccessor on the one secret.
-	var roles []string
+	var roles, buildRoles []string
 	for _, m := range policy.OfType(plan.Resources, "gcp:projects/iAMMember:IAMMember") {
-		roles = append(roles, m.String("role"))
-		eq(t, "project member", m.String("member"), "serviceAccount:"+email)
+		if m.String("member") == "serviceAccount:"+email {
+			roles = append(roles, m.String("role"))
+		} else {
+			eq(t, "build member", "projects/"+preview.FakeGCPProject+"/serviceAccounts/"+strings.TrimPrefix(m.String("member"), "serviceAccount:"), fn.String("buildConfig.serviceAccount"))
+			buildRoles = append(buildRoles, m.String("role"))
+		}
 	}
 	eq(t, "project roles", strings.Join(roles, ","), "roles/cloudsql.client,roles/cloudsql.instanceUser")
+	eq(t, "build roles", strings.Join(buildRoles, ","), strings.Join(gcp.BuildRoles, ","))
+	eq(t, "APIs enabled", len(policy.OfType(plan.Resources, "gcp:projects/service:Service")), len(gcp.RequiredAPIs))
 	access := only(t, plan, "gcp:secretmanager/secretIamMember:SecretIamMember")
 	eq(t, "secret role", access.String("role"), "roles/secretmanager.secretAccessor")
 	eq(t, "secret scope", access.String("secretId"), secret.String("secretId"))

@@ -34,3 +34,7 @@ func eq(t *testing.T, what string, got, want any) {
 		t.Errorf("%s = %v (%T), want %v (%T)", what, got, got, want, want)
 	}
 }
+
+// keysSet: every plan has API keys, from the stack or (offline, when a stack has
+// none yet) the preview's placeholder; `pulumi preview` refuses a stack without them.
+const keysSet = true

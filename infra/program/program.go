@@ -35,6 +35,9 @@ func (p Program) Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := guardDatabaseMode(ctx, cfg); err != nil {
+		return err
+	}
 	art, err := buildOnce(ctx.Context(), build.Target{Platform: Platform(cfg.Cloud), Arch: cfg.Arch},
 		build.Options{RepoRoot: p.Root, OutDir: p.OutDir})
 	if err != nil {
@@ -58,6 +61,7 @@ func (p Program) Run(ctx *pulumi.Context) error {
 	}
 	outs["cloud"] = pulumi.String(string(cfg.Cloud)).ToStringOutput()
 	outs["artifactSha256"] = pulumi.String(art.SHA256).ToStringOutput()
+	outs[DatabaseModeOutput] = pulumi.String(cfg.Database.Mode).ToStringOutput()
 	for k, v := range outs {
 		ctx.Export(k, v)
 		if p.Exports != nil {
@@ -65,6 +69,37 @@ func (p Program) Run(ctx *pulumi.Context) error {
 		}
 	}
 	return nil
+}
+
+// DatabaseModeOutput records database.mode in the stack's outputs, so the next run
+// can tell when the mode changed under a deployed database.
+const DatabaseModeOutput = "databaseMode"
+
+// guardDatabaseMode refuses a run whose database.mode differs from the one the stack
+// was last deployed with: create -> existing drops the database (and, on AWS, its
+// VPC) from the plan, so `pulumi up` would delete them, and a dev stack has no final
+// snapshot. database.confirmModeChange: true says the change is meant. The last
+// outputs come from a reference to the stack itself, read before anything is planned.
+func guardDatabaseMode(ctx *pulumi.Context, cfg *config.Config) error {
+	self := fmt.Sprintf("%s/%s/%s", ctx.Organization(), ctx.Project(), ctx.Stack())
+	ref, err := pulumi.NewStackReference(ctx, self, nil)
+	if err != nil {
+		return fmt.Errorf("read the last outputs of %s: %w", self, err)
+	}
+	d, err := ref.GetOutputDetails(DatabaseModeOutput)
+	if err != nil {
+		return fmt.Errorf("read the last outputs of %s: %w", self, err)
+	}
+	prev, _ := d.Value.(string)
+	if prev == "" || prev == cfg.Database.Mode || cfg.Database.ConfirmModeChange {
+		return nil
+	}
+	v := config.NewProblems(cfg.StackFile)
+	v.Add("database.mode", cfg.Database.Mode, fmt.Sprintf(
+		"%s, as deployed: this stack was deployed with database.mode %s, and changing it deletes the database it created (and its network) at `pulumi up`. "+
+			"Point a new stack at the database instead, or, if you mean it (after a snapshot), set database.confirmModeChange: true",
+		prev, prev))
+	return v.Err()
 }
 
 // built memoizes artifacts per process: the function source does not change while a

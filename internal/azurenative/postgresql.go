@@ -14,6 +14,11 @@ const (
 	ServerType        = "azure-native:dbforpostgresql:Server"
 	ConfigurationType = "azure-native:dbforpostgresql:Configuration"
 	DatabaseType      = "azure-native:dbforpostgresql:Database"
+	// ServerV20240801Type is the Flexible Server at API 2024-08-01, the first GA
+	// version whose ServerVersion accepts PostgreSQL 16 (the v2 default,
+	// 2022-12-01, lists 11-15 only). The token exists in azure-native v2.90 (its
+	// Go SDK ships dbforpostgresql/v2/v20240801) and is azure-native v3's default.
+	ServerV20240801Type = "azure-native:dbforpostgresql/v20240801:Server"
 )
 
 // SkuArgs mirrors dbforpostgresql.SkuArgs.
@@ -160,6 +165,21 @@ func NewServer(ctx *pulumi.Context, name string, args *ServerArgs, opts ...pulum
 	opts = append(opts, pulumi.AdditionalSecretOutputs([]string{"administratorLoginPassword"}))
 	var res Server
 	if err := ctx.RegisterResource(ServerType, name, args, &res, defaultOpts(opts)...); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// NewServerV20240801 registers azure-native:dbforpostgresql/v20240801:Server. The
+// API version is part of the token: switching an existing server to another
+// version is a replacement, so a stack picks it before its first deploy.
+func NewServerV20240801(ctx *pulumi.Context, name string, args *ServerArgs, opts ...pulumi.ResourceOption) (*Server, error) {
+	if args == nil || args.ResourceGroupName == nil {
+		return nil, errors.New("invalid value for required argument 'ResourceGroupName'")
+	}
+	opts = append(opts, pulumi.AdditionalSecretOutputs([]string{"administratorLoginPassword"}))
+	var res Server
+	if err := ctx.RegisterResource(ServerV20240801Type, name, args, &res, defaultOpts(opts)...); err != nil {
 		return nil, err
 	}
 	return &res, nil

@@ -144,10 +144,13 @@ func (SiteConfigArgs) ElementType() reflect.Type { return reflect.TypeOf(siteCon
 type ManagedServiceIdentityArgs struct {
 	// Type is "SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned" or "None".
 	Type pulumi.StringPtrInput `pulumi:"type"`
+	// UserAssignedIdentities are the resource ids of user-assigned identities.
+	UserAssignedIdentities pulumi.StringArrayInput `pulumi:"userAssignedIdentities"`
 }
 
 type managedServiceIdentity struct {
-	Type *string `pulumi:"type"`
+	Type                   *string  `pulumi:"type"`
+	UserAssignedIdentities []string `pulumi:"userAssignedIdentities"`
 }
 
 // ElementType implements pulumi.Input.
