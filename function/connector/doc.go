@@ -13,7 +13,9 @@
 // or an *Error with a transport-free Code (errors.go). Validation, screening
 // and limits live in the core. rest.go is the REST adapter: it decodes
 // bodies (decode.go, shared with MCP), calls the core and maps codes to HTTP
-// statuses in statusOf, the only such map.
+// statuses in statusOf, the only such map. mcp.go is the MCP adapter (the
+// official go-sdk, stateless, built on the first /mcp request): tool calls
+// go through the same core, and toolResult and jsonrpcCode are its maps.
 //
 // # Cold start
 //
