@@ -17,7 +17,10 @@ type resultEncoder struct {
 	limit     int
 	rows      int
 	truncated bool
-	rowStart  int
+	// reason says why the result was cut: "max_rows", "max_result_bytes"
+	// or "row_too_large" (one row over the byte cap).
+	reason   string
+	rowStart int
 }
 
 type valueKind uint8
@@ -101,12 +104,21 @@ func (e *resultEncoder) addRow(vals [][]byte) bool {
 	return true
 }
 
+// truncate marks the result as cut, for reason.
+func (e *resultEncoder) truncate(reason string) {
+	e.truncated, e.reason = true, reason
+}
+
 func (e *resultEncoder) finish() []byte {
 	e.buf.WriteString(`],"row_count":`)
 	e.buf.WriteString(strconv.Itoa(e.rows))
-	e.buf.WriteString(`,"truncated":`)
-	e.buf.WriteString(strconv.FormatBool(e.truncated))
-	e.buf.WriteByte('}')
+	if e.truncated {
+		e.buf.WriteString(`,"truncated":true,"truncated_reason":"`)
+		e.buf.WriteString(e.reason)
+		e.buf.WriteString(`"}`)
+	} else {
+		e.buf.WriteString(`,"truncated":false}`)
+	}
 	return e.buf.Bytes()
 }
 

@@ -166,24 +166,29 @@ func TestRowAndByteCaps(t *testing.T) {
 			h, _ := newTestHandler(t, tg.url, map[string]string{"MAX_ROWS": "50", "MAX_RESULT_BYTES": "4096"})
 			r := query(h, map[string]any{"sql": "SELECT g FROM generate_series(1, 100000) g", "max_rows": 10})
 			m := r.json(t)
-			if r.status != http.StatusOK || m["truncated"] != true || len(m["rows"].([]any)) != 10 {
-				t.Fatalf("max_rows 10: %d truncated=%v rows=%d", r.status, m["truncated"], len(m["rows"].([]any)))
+			if r.status != http.StatusOK || m["truncated"] != true || m["truncated_reason"] != "max_rows" || len(m["rows"].([]any)) != 10 {
+				t.Fatalf("max_rows 10: %d %v rows=%d", r.status, m["truncated_reason"], len(m["rows"].([]any)))
 			}
 			// A request cannot raise the configured cap.
 			m = query(h, map[string]any{"sql": "SELECT g FROM generate_series(1, 1000) g", "max_rows": 500}).json(t)
-			if m["truncated"] != true || len(m["rows"].([]any)) != 50 {
-				t.Errorf("max_rows over the cap: truncated=%v rows=%d", m["truncated"], len(m["rows"].([]any)))
+			if m["truncated"] != true || m["truncated_reason"] != "max_rows" || len(m["rows"].([]any)) != 50 {
+				t.Errorf("max_rows over the cap: truncated=%v %v rows=%d", m["truncated"], m["truncated_reason"], len(m["rows"].([]any)))
 			}
 			// Exactly the cap is not truncated.
 			m = query(h, map[string]any{"sql": "SELECT g FROM generate_series(1, 50) g"}).json(t)
-			if m["truncated"] != false || len(m["rows"].([]any)) != 50 {
+			if _, has := m["truncated_reason"]; m["truncated"] != false || has || len(m["rows"].([]any)) != 50 {
 				t.Errorf("exactly 50 rows: truncated=%v rows=%d", m["truncated"], len(m["rows"].([]any)))
 			}
 			// Big rows are cut by bytes, and the answer stays valid JSON.
 			r = query(h, map[string]any{"sql": "SELECT repeat('x', 1000) FROM generate_series(1, 40)"})
 			m = r.json(t)
-			if m["truncated"] != true || len(r.body) > 4096+100 {
-				t.Errorf("byte cap: truncated=%v body=%d bytes", m["truncated"], len(r.body))
+			if m["truncated"] != true || m["truncated_reason"] != "max_result_bytes" || len(r.body) > 4096+100 {
+				t.Errorf("byte cap: truncated=%v %v body=%d bytes", m["truncated"], m["truncated_reason"], len(r.body))
+			}
+			// One row over the byte cap on its own.
+			m = query(h, map[string]any{"sql": "SELECT repeat('x', 5000)"}).json(t)
+			if m["truncated"] != true || m["truncated_reason"] != "row_too_large" || m["row_count"] != float64(0) {
+				t.Errorf("one row over the byte cap: %v", m)
 			}
 		})
 	}
@@ -512,7 +517,7 @@ func TestHugeValueIsNotBuffered(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			r := query(h, map[string]any{"sql": "SELECT repeat('x', 64 << 20) AS big"})
 			runtime.ReadMemStats(&after)
-			if r.status != http.StatusOK || r.json(t)["truncated"] != true {
+			if r.status != http.StatusOK || r.json(t)["truncated_reason"] != "row_too_large" {
 				t.Fatalf("%d %s", r.status, r.body)
 			}
 			// A size budget, not a timing: the 64 MB value must not be allocated.

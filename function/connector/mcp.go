@@ -372,7 +372,8 @@ const (
 		`"columns":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"type":{"type":"string","description":"PostgreSQL type name"}},"required":["name","type"]}},` +
 		`"rows":{"type":"array","items":{"type":"array","description":"One row, values in column order"}},` +
 		`"row_count":{"type":"integer"},` +
-		`"truncated":{"type":"boolean","description":"true when rows were left out (row or byte cap)"}` +
+		`"truncated":{"type":"boolean","description":"true when rows were left out (row or byte cap)"},` +
+		`"truncated_reason":{"type":"string","enum":["max_rows","max_result_bytes","row_too_large"],"description":"why rows were left out: the row cap, the response byte cap, or one row larger than the byte cap"}` +
 		`},"required":["columns","rows","row_count","truncated"]}`
 
 	listTablesInputSchema = `{"type":"object","properties":{` +

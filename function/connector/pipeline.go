@@ -219,8 +219,18 @@ func execOnce(ctx context.Context, a *app, sql string, args []any, maxRows int, 
 	}
 	enc := newResultEncoder(conn.Conn().TypeMap(), rr.FieldDescriptions(), a.cfg.MaxResultBytes)
 	for rr.NextRow() {
-		if enc.rows == maxRows || !enc.addRow(rr.Values()) {
-			enc.truncated = true
+		if enc.rows == maxRows {
+			enc.truncate("max_rows")
+			break
+		}
+		if !enc.addRow(rr.Values()) {
+			// The first row alone is over the byte cap: say so, since
+			// an empty result otherwise looks like a bug.
+			if enc.rows == 0 {
+				enc.truncate("row_too_large")
+			} else {
+				enc.truncate("max_result_bytes")
+			}
 			break
 		}
 	}
@@ -233,7 +243,7 @@ func execOnce(ctx context.Context, a *app, sql string, args []any, maxRows int, 
 		case errors.As(err, &tooBig):
 			// A row too big to read (see buildApp): cut the result there;
 			// pgx has dropped the connection and release discards it.
-			enc.truncated = true
+			enc.truncate("row_too_large")
 		default:
 			return fail(err)
 		}
@@ -247,7 +257,7 @@ func execOnce(ctx context.Context, a *app, sql string, args []any, maxRows int, 
 	_ = p.Close()
 	endFailedTx(conn) // only if an error came after the answer was complete
 	t.rows, t.truncated = enc.rows, enc.truncated
-	return Result{JSON: enc.finish(), Rows: enc.rows, Truncated: enc.truncated}, nil, false
+	return Result{JSON: enc.finish(), Rows: enc.rows, Truncated: enc.truncated, TruncatedReason: enc.reason}, nil, false
 }
 
 // errDeadConn is what a connection that never answered its preamble is

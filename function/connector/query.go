@@ -29,10 +29,14 @@ type QueryRequest struct {
 // Result is an answered query.
 type Result struct {
 	// JSON is the encoded answer, written straight from the server's text
-	// format: {"columns":[...],"rows":[...],"row_count":n,"truncated":b}.
+	// format: {"columns":[...],"rows":[...],"row_count":n,"truncated":b} and, when
+	// truncated, "truncated_reason".
 	JSON      json.RawMessage
 	Rows      int
 	Truncated bool
+	// TruncatedReason is why: "max_rows", "max_result_bytes" or
+	// "row_too_large"; empty when nothing was cut.
+	TruncatedReason string
 }
 
 // query validates, screens and runs one query.

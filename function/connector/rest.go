@@ -34,7 +34,7 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case CodeInvalidJSON, CodeInvalidRequest, CodeInvalidParams, CodeStatementNotAllowed, CodeSQLError:
 		return http.StatusBadRequest
-	case CodeQueryTimeout:
+	case CodeQueryTimeout, CodeQueryTooLarge:
 		return http.StatusUnprocessableEntity
 	case CodeTooManyRequests:
 		return http.StatusTooManyRequests
@@ -42,7 +42,7 @@ func statusOf(code string) int {
 		CodeUnsafeServerSetting:
 		return http.StatusServiceUnavailable
 	}
-	return http.StatusInternalServerError
+	return http.StatusInternalServerError // CodeInternal, CodeDatabaseError
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
