@@ -3,6 +3,7 @@ package aws
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -35,9 +36,11 @@ func newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, net *netw
 		// TLS from the proxy to the database too, not only from the function to the proxy.
 		params, err := rds.NewParameterGroup(ctx, name+"-db-params", &rds.ParameterGroupArgs{
 			Family:      pulumi.String("postgres" + d.EngineVersion),
-			Description: pulumi.String("ai-agent-connector: TLS required"),
+			Description: pulumi.String("ai-agent-connector: TLS required, temp files capped"),
 			Parameters: rds.ParameterGroupParameterArray{
 				rds.ParameterGroupParameterArgs{Name: pulumi.String("rds.force_ssl"), Value: pulumi.String("1")},
+				// One runaway sort or hash cannot fill the disk (issue 10), in kB.
+				rds.ParameterGroupParameterArgs{Name: pulumi.String("temp_file_limit"), Value: pulumi.String(strconv.Itoa(config.TempFileLimitKB(d.StorageGB)))},
 			},
 			Tags: tags(ctx, name+"-db-params"),
 		}, parent)

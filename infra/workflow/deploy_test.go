@@ -58,7 +58,10 @@ type workflow struct {
 			} `yaml:"matrix"`
 		} `yaml:"strategy"`
 		Steps []struct {
+			Name string            `yaml:"name"`
+			If   string            `yaml:"if"`
 			Uses string            `yaml:"uses"`
+			Run  string            `yaml:"run"`
 			With map[string]string `yaml:"with"`
 		} `yaml:"steps"`
 	} `yaml:"jobs"`
@@ -129,4 +132,31 @@ func TestMatrixCoversEveryStack(t *testing.T) {
 	if cmd := uses["pulumi/actions"]["command"]; !strings.Contains(cmd, "'preview'") || !strings.Contains(cmd, "'up'") {
 		t.Errorf("pulumi command %q: want preview on pull requests and up otherwise", cmd)
 	}
+}
+
+// TestAzureCodeIsPublished: `pulumi up` alone leaves an Azure app without code (Flex
+// runs only what OneDeploy publishes; the package blob cannot be written with keys),
+// so a step after it must run the stack's deployCommand on pushes.
+func TestAzureCodeIsPublished(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root(t), deployFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w workflow
+	if err := yaml.Unmarshal(b, &w); err != nil {
+		t.Fatal(err)
+	}
+	up := -1
+	for i, s := range w.Jobs["stack"].Steps {
+		if strings.HasPrefix(s.Uses, "pulumi/actions@") {
+			up = i
+		}
+		if up >= 0 && i > up && strings.Contains(s.Run, "pulumi stack output deployCommand") {
+			if !strings.Contains(s.If, "matrix.cloud == 'azure'") || !strings.Contains(s.If, "github.event_name != 'pull_request'") {
+				t.Errorf("publish step %q runs when %q: want azure stacks on pushes", s.Name, s.If)
+			}
+			return
+		}
+	}
+	t.Fatal("no step after pulumi up runs the stack's deployCommand")
 }
