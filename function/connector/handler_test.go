@@ -83,7 +83,15 @@ func TestReady(t *testing.T) {
 	for _, tg := range targets() {
 		t.Run(tg.name, func(t *testing.T) {
 			h, _ := newTestHandler(t, tg.url, nil)
+			// Without a key: ready or not, nothing more.
 			r := do(h, http.MethodGet, "/ready", nil, nil)
+			if r.status != http.StatusOK || string(r.body) != `{"status":"ready"}` {
+				t.Fatalf("/ready without a key = %d %s", r.status, r.body)
+			}
+			if r := do(h, http.MethodGet, "/ready", nil, map[string]string{"Authorization": "Bearer not-a-key-0123456789"}); r.status != http.StatusUnauthorized {
+				t.Errorf("/ready with a wrong key = %d %s", r.status, r.body)
+			}
+			r = do(h, http.MethodGet, "/ready", nil, authJSON)
 			if r.status != http.StatusOK {
 				t.Fatalf("/ready = %d %s", r.status, r.body)
 			}
@@ -93,11 +101,11 @@ func TestReady(t *testing.T) {
 				t.Errorf("pool stats = %v", pool)
 			}
 			inst := m["instance"].(map[string]any)
-			if inst["cold_start"] != true || inst["platform"] != "test" || inst["init_ms"].(float64) <= 0 {
+			if inst["cold_start"] != false || inst["platform"] != "test" || inst["init_ms"].(float64) <= 0 {
 				t.Errorf("instance stats = %v", inst)
 			}
-			if m2 := do(h, http.MethodGet, "/ready", nil, nil).json(t); m2["instance"].(map[string]any)["cold_start"] != false {
-				t.Error("second request still reports a cold start")
+			if inst["requests"] != float64(3) {
+				t.Errorf("requests = %v, want 3", inst["requests"])
 			}
 		})
 	}

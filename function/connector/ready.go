@@ -25,7 +25,8 @@ type instanceStats struct {
 }
 
 // ready initializes the app if needed and pings the database through the
-// pool: 200 with pool and instance figures, 503 when the database is down.
+// pool: 200 when it answers (with pool and instance figures for a caller
+// with a valid key), 503 when the database is down.
 func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
 	a := h.getApp(w, r)
 	if a == nil {
@@ -53,6 +54,16 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
 		if statusOf(e.Code) != http.StatusServiceUnavailable {
 			e = unavailable(CodeDatabaseUnavailable, "the database is unreachable")
 		}
+		writeError(w, r, e)
+		return
+	}
+	// Without a key, only whether the instance is ready: its figures
+	// (requests served, pool use) tell an outsider about the traffic.
+	if r.Header.Get("Authorization") == "" {
+		writeRaw(w, http.StatusOK, []byte(`{"status":"ready"}`))
+		return
+	}
+	if _, e := a.authenticate(r.Header.Get("Authorization")); e != nil {
 		writeError(w, r, e)
 		return
 	}

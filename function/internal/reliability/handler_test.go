@@ -66,7 +66,7 @@ func queryBody(sql string, params ...any) string {
 	return string(b)
 }
 
-// poolStats reads the pool figures from /ready.
+// poolStats reads the pool figures from /ready (with a key).
 type poolStats struct {
 	Max, Total, Idle, Acquired int
 }
@@ -74,6 +74,7 @@ type poolStats struct {
 func readyPool(t *testing.T, h http.Handler) (poolStats, result) {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, "/ready", nil)
+	req.Header.Set("Authorization", "Bearer "+testKey) // the figures need a key
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	var body struct {

@@ -98,6 +98,7 @@ func TestPoolExhaustion(t *testing.T) {
 				t.Error("slow queries still run on the server")
 			}
 			req, _ := http.NewRequest(http.MethodGet, p.URL+"/ready", nil)
+			req.Header.Set("Authorization", "Bearer "+testKey) // the figures need a key
 			resp, err := client.Do(req)
 			if err != nil {
 				t.Fatal(err)
