@@ -35,10 +35,11 @@ import (
 // included, and reports the transaction failed (ReadyForQuery 'E'); only
 // then is a ROLLBACK sent, a second round trip on the error path alone.
 //
-// The Flush after the preamble makes the server answer BEGIN and the SETs
-// at once, before the statement runs, without waiting for the client: it is
-// the liveness check of a connection that sat idle (see stalePooledConn),
-// at no extra round trip.
+// On a connection that sat idle (see stalePooledConn) a Flush follows the
+// preamble: the server answers BEGIN and the SETs at once, before the
+// statement runs, without waiting for the client. That early answer is the
+// liveness check, at no extra round trip, and it tells a connection that
+// was dead before the request from one that died while the statement ran.
 
 const (
 	// workMem caps each sort or hash node of an agent's query. 4MB is
@@ -85,11 +86,14 @@ func preamble(budget time.Duration) [5]string {
 var textResults = []int16{pgx.TextFormatCode}
 
 // execQuery runs one screened statement and encodes the answer. It makes
-// one attempt on a pooled connection and, when that connection turns out
-// dead before it answered anything, one more on a fresh one: every agent
-// statement is read-only and nothing was answered yet, so running it again
-// is safe. A connection that answered and then died is not retried, since
-// the statement itself may have killed it.
+// one attempt on a pooled connection and, when that connection had sat idle
+// and turns out dead before it answered anything, one more on a fresh one:
+// every agent statement is read-only and nothing was answered yet, so
+// running it again is safe. A connection that answered and then died is
+// not retried, since the statement itself may have killed it (a backend
+// crash restarts every session of the server: not something to do twice);
+// nor is one used within the last second, which cannot tell the two apart
+// without the early answer, and had no time to die unnoticed.
 //
 // The request never takes longer than ACQUIRE_TIMEOUT_MS + QUERY_TIMEOUT_MS
 // + 1 s in all (the budget the fault tests hold): the retry gets only what
@@ -113,8 +117,8 @@ func execQuery(ctx context.Context, a *app, sql string, args []any, maxRows int)
 	return res, aerr
 }
 
-// execOnce is one attempt. dead reports a connection that failed before
-// the server answered anything.
+// execOnce is one attempt. dead reports a stale connection that failed
+// before the server answered anything.
 func execOnce(ctx context.Context, a *app, sql string, args []any, maxRows int, acquireTimeout time.Duration) (res Result, aerr *Error, dead bool) {
 	t := timingsFrom(ctx)
 	if e := a.priv.refusal(); e != nil {
@@ -150,7 +154,8 @@ func execOnce(ctx context.Context, a *app, sql string, args []any, maxRows int, 
 	defer qcancel()
 	// state: 0 waiting for the first answer, 1 answered, 2 given up on.
 	var state atomic.Int32
-	if idle > stalePooledConn {
+	stale := idle > stalePooledConn
+	if stale {
 		lctx, lcancel := context.WithCancel(qctx)
 		defer lcancel()
 		timer := time.AfterFunc(livenessTimeout, func() {
@@ -169,7 +174,11 @@ func execOnce(ctx context.Context, a *app, sql string, args []any, maxRows int, 
 	for _, s := range pre {
 		p.SendQueryParams(s, nil, nil, nil, nil)
 	}
-	p.SendFlushRequest()
+	if stale {
+		// Only a suspect connection needs the early answer: on a warm one
+		// it would cost a second packet and wake-up per query.
+		p.SendFlushRequest()
+	}
 	wrapped := "SELECT * FROM (\n" + sql + "\n) AS agent_query LIMIT " + strconv.Itoa(maxRows+1)
 	p.SendQueryParams(wrapped, eqb.ParamValues, nil, eqb.ParamFormats, textResults)
 	p.SendQueryParams("ROLLBACK", nil, nil, nil, nil)
@@ -186,7 +195,7 @@ func execOnce(ctx context.Context, a *app, sql string, args []any, maxRows int, 
 		if state.Load() == 2 {
 			err = errDeadConn
 		}
-		return Result{}, dbError(err, budget.Milliseconds()), broken && !answered
+		return Result{}, dbError(err, budget.Milliseconds()), stale && broken && !answered
 	}
 	if err := p.Flush(); err != nil {
 		return fail(err)
