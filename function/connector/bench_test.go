@@ -22,7 +22,7 @@ func reportPercentiles(b *testing.B, d []time.Duration) {
 }
 
 // BenchmarkQueryWarm is a warm POST /v1/query through the whole handler:
-// auth, decode, screening, acquire, BEGIN READ ONLY, query, encode, rollback.
+// auth, decode, screening, acquire, the one-round-trip pipeline, encode.
 func BenchmarkQueryWarm(b *testing.B) {
 	for _, tg := range targets() {
 		b.Run(tg.name, func(b *testing.B) {
@@ -48,7 +48,7 @@ func BenchmarkQueryWarm(b *testing.B) {
 }
 
 // BenchmarkPoolAcquire is acquiring and releasing a pooled connection that
-// was used within the last second (so no liveness ping).
+// was used within the last second.
 func BenchmarkPoolAcquire(b *testing.B) {
 	for _, tg := range targets() {
 		b.Run(tg.name, func(b *testing.B) {

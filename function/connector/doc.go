@@ -32,17 +32,29 @@
 //
 // A query is screened by package sqlguard, then run as exactly one statement
 // (the extended protocol refuses several) in a READ ONLY transaction with
-// statement_timeout set on the server, wrapped in a subquery with a LIMIT so
-// the server never sends more rows than the cap, and with the response bytes
-// bounded. Screening is defence in depth: the READ ONLY transaction and the
-// database role are what hold.
+// statement_timeout, work_mem and standard_conforming_strings set on the
+// server, wrapped in a subquery with a LIMIT so the server never sends more
+// rows than the cap, and with the response bytes bounded. Screening is
+// defence in depth: the READ ONLY transaction and the database role are
+// what hold. A server that reports standard_conforming_strings off is
+// refused (503 unsafe_server_setting).
+//
+// # One round trip
+//
+// The transaction (BEGIN READ ONLY, the SET LOCALs, the statement,
+// ROLLBACK) is one pipeline with one Sync (pipeline.go): one round trip on
+// success, a second (ROLLBACK) only after an error. There is no ping
+// before use; a connection idle past 1 s must answer the preamble within
+// 500 ms instead, and one that died before answering is retried once on a
+// fresh connection. Broken connections leave the pool at once (Hijack), so
+// pgx's cleanup of a dead socket never holds a pool slot.
 //
 // # Poolers
 //
-// Statements run in QueryExecModeExec with no statement cache: no
-// named prepared statement outlives its transaction, so transaction-mode
-// poolers (PgBouncer, RDS Proxy, Azure's built-in PgBouncer) can move the
-// session between server connections safely.
+// Statements are unnamed, with no statement cache, and every setting is
+// SET LOCAL: no prepared statement or setting outlives its transaction, so
+// transaction-mode poolers (PgBouncer, RDS Proxy, Azure's built-in
+// PgBouncer) can move the session between server connections safely.
 //
 // # Environment
 //
