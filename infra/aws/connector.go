@@ -32,6 +32,9 @@ type Connector struct {
 	ProxyEndpoint    pulumi.StringOutput
 	LogGroupName     pulumi.StringOutput
 	ColdStartCommand pulumi.StringOutput // measures this stack's cold start
+	// DBRoleCommand (created database only) makes database.user read-only; run it
+	// from inside the VPC after `pulumi up` (docs/deploy.md, "Database role").
+	DBRoleCommand pulumi.StringOutput
 }
 
 // New declares the connector. cfg must come from config.Load (validated); art from build.Build
@@ -68,14 +71,23 @@ func New(ctx *pulumi.Context, name string, cfg *config.Config, art build.Artifac
 	c.ProxyEndpoint = db.proxyEndpoint
 	c.LogGroupName = fn.logGroupName
 	c.ColdStartCommand = pulumi.String(ColdStartCommand(ctx.Stack())).ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+	outs := pulumi.Map{
 		"url":              c.Url,
 		"aliasArn":         c.AliasArn,
 		"functionName":     c.FunctionName,
 		"proxyEndpoint":    c.ProxyEndpoint,
 		"logGroupName":     c.LogGroupName,
 		"coldStartCommand": c.ColdStartCommand,
-	}); err != nil {
+	}
+	if cfg.Database.Creates() {
+		c.DBRoleCommand = pulumi.Sprintf(
+			`DBROLE_ADMIN_URL="postgres://%s:$(aws secretsmanager get-secret-value --secret-id %s --query SecretString --output text | jq -r '.password|@uri')@%s:%d/%s?sslmode=require" `+
+				`DBROLE_PASSWORD="$(aws secretsmanager get-secret-value --secret-id %s --query SecretString --output text | jq -r .password)" `+
+				`go run ./scripts/dbrole --stack %s --password-env DBROLE_PASSWORD`,
+			AdminLogin, db.masterSecretArn, db.address, PostgresPort, cfg.Database.Name, db.roleSecretArn, ctx.Stack())
+		outs["dbRoleCommand"] = c.DBRoleCommand
+	}
+	if err := ctx.RegisterResourceOutputs(c, outs); err != nil {
 		return nil, fmt.Errorf("register outputs of %s: %w", name, err)
 	}
 	return c, nil

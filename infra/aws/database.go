@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -8,14 +9,24 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
 )
 
+// AdminLogin is the master user of a database the stack creates. The function never
+// connects as it: it logs in as database.user, a read-only role that
+// scripts/dbrole creates with the password of the role secret the proxy reads.
+const AdminLogin = "aacadmin"
+
 // database is PostgreSQL behind RDS Proxy.
 type database struct {
 	proxyEndpoint pulumi.StringOutput
+	// masterSecretArn (created database only) holds the master user's credentials,
+	// managed by RDS; roleSecretArn those of database.user, which the proxy reads.
+	masterSecretArn, roleSecretArn pulumi.StringOutput
+	address                        pulumi.StringOutput
 	// dbUserArn is the rds-db:connect resource of database.user through the proxy:
 	// arn:<partition>:rds-db:<region>:<account>:dbuser:<proxy resource id>/<user>.
 	dbUserArn pulumi.StringOutput
@@ -23,7 +34,7 @@ type database struct {
 
 func newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, net *network, parent pulumi.ResourceOption) (*database, error) {
 	d := cfg.Database
-	var secretArn, instanceID pulumi.StringOutput
+	var secretArn, instanceID, masterArn, address pulumi.StringOutput
 	if d.Creates() {
 		subnetGroup, err := rds.NewSubnetGroup(ctx, name+"-db-subnets", &rds.SubnetGroupArgs{
 			SubnetIds:   net.subnetIDs,
@@ -57,7 +68,7 @@ func newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, net *netw
 			PubliclyAccessible:       pulumi.Bool(false),
 			MultiAz:                  pulumi.Bool(cfg.AWS.MultiAZ),
 			DbName:                   pulumi.String(d.Name),
-			Username:                 pulumi.String(d.User),
+			Username:                 pulumi.String(AdminLogin),
 			ManageMasterUserPassword: pulumi.Bool(true), // password generated and kept in Secrets Manager by RDS
 			DbSubnetGroupName:        subnetGroup.Name,
 			ParameterGroupName:       params.Name,
@@ -78,8 +89,32 @@ func newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, net *netw
 		if err != nil {
 			return nil, fmt.Errorf("db instance: %w", err)
 		}
-		secretArn = inst.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
+		masterArn = inst.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
 		instanceID = inst.Identifier
+		address = inst.Address
+		// database.user's own credentials, in a secret of this stack: the proxy logs
+		// in with them, and scripts/dbrole gives the role this password. Generated
+		// once; later runs' candidates are discarded by ignoreChanges.
+		pw, err := generatePassword()
+		if err != nil {
+			return nil, err
+		}
+		roleSecret, err := secretsmanager.NewSecret(ctx, name+"-db-role", &secretsmanager.SecretArgs{
+			NamePrefix:  pulumi.String(physicalName(ctx) + "-db-role-"),
+			Description: pulumi.String("ai-agent-connector: credentials of the read-only database.user " + d.User + " (RDS Proxy logs in with them)"),
+			Tags:        tags(ctx, name+"-db-role"),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("db role secret: %w", err)
+		}
+		body, _ := json.Marshal(map[string]string{"username": d.User, "password": pw})
+		if _, err := secretsmanager.NewSecretVersion(ctx, name+"-db-role-v", &secretsmanager.SecretVersionArgs{
+			SecretId:     roleSecret.ID(),
+			SecretString: pulumi.ToSecret(pulumi.String(string(body))).(pulumi.StringOutput),
+		}, parent, pulumi.IgnoreChanges([]string{"secretString"})); err != nil {
+			return nil, fmt.Errorf("db role secret value: %w", err)
+		}
+		secretArn = roleSecret.Arn
 	} else {
 		secretArn = pulumi.String(cfg.AWS.ExistingDBSecretArn).ToStringOutput()
 		instanceID = pulumi.String(cfg.AWS.ExistingDBInstanceID).ToStringOutput()
@@ -146,7 +181,10 @@ func newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, net *netw
 	}
 
 	return &database{
-		proxyEndpoint: proxy.Endpoint,
+		proxyEndpoint:   proxy.Endpoint,
+		masterSecretArn: masterArn,
+		roleSecretArn:   secretArn,
+		address:         address,
 		dbUserArn: proxy.Arn.ApplyT(func(arn string) (string, error) {
 			return dbUserARN(arn, d.User)
 		}).(pulumi.StringOutput),
@@ -200,4 +238,18 @@ func assumeRolePolicy(service string) string {
 		}},
 	})
 	return string(b)
+}
+
+// generatePassword returns 32 random letters and digits (no characters a URL or a
+// shell would need quoted).
+func generatePassword() (string, error) {
+	const set = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate password: %w", err)
+	}
+	for i := range b {
+		b[i] = set[int(b[i])%len(set)]
+	}
+	return string(b), nil
 }

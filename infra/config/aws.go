@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,6 +107,10 @@ var (
 	cidr16    = regexp.MustCompile(`^(\d{1,3})\.(\d{1,3})\.0\.0/(1[6-9]|2[0-2])$`)
 )
 
+// reservedDBUsers are admin roles the function must never be: the created database's
+// master user and the RDS and PostgreSQL built-ins.
+var reservedDBUsers = []string{"aacadmin", "postgres", "rdsadmin", "rds_superuser", "azure_pg_admin", "cloudsqlsuperuser"}
+
 func (a *AWS) validate(c *Config, v *Problems) {
 	if c.MemoryMB < LambdaMinMemoryMB || c.MemoryMB > LambdaMaxMemoryMB {
 		v.Addf("memoryMB", c.MemoryMB, "%d to %d (Lambda memory range)", LambdaMinMemoryMB, LambdaMaxMemoryMB)
@@ -115,6 +120,9 @@ func (a *AWS) validate(c *Config, v *Problems) {
 	}
 	if !containsInt(CloudWatchRetentionDays, c.LogRetentionDays) {
 		v.Addf("logRetentionDays", c.LogRetentionDays, "one of the CloudWatch Logs retention periods: %s", joinInts(CloudWatchRetentionDays))
+	}
+	if c.Database.Creates() && slices.Contains(reservedDBUsers, c.Database.User) {
+		v.Addf("database.user", c.Database.User, "a role other than %s: the stack's master user is aacadmin and the function connects as a separate read-only role (scripts/dbrole)", strings.Join(reservedDBUsers, ", "))
 	}
 	if a.FunctionURLAuth != "NONE" && a.FunctionURLAuth != "AWS_IAM" {
 		v.Add("aws.functionUrlAuth", a.FunctionURLAuth, "NONE (bearer API keys checked by the function) or AWS_IAM")

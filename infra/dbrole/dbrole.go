@@ -16,10 +16,12 @@ type Spec struct {
 	Database string   // database the role connects to
 	Role     string   // the role the function logs in as
 	Schemas  []string // schemas it may read (dbSchemas)
-	// Password, when not empty, is set on the role (password clouds: the RDS Proxy's
-	// secret, the Key Vault secret). Empty: the role logs in another way (Cloud SQL
-	// IAM) and must already exist, or it is created without a password.
-	Password string
+	// SetPassword sets the role's password from the psql variable role_password
+	// (password clouds: the RDS Proxy's role secret, the Key Vault db-password), so
+	// the script itself holds no secret: `psql -v role_password=...` or a
+	// `\set role_password` line before it. False: the role logs in another way
+	// (Cloud SQL IAM).
+	SetPassword bool
 	// WorkMem caps work_mem for the role's sessions ("" = the server's setting).
 	WorkMem string
 }
@@ -32,7 +34,7 @@ func Script(s Spec) (string, error) {
 	if s.Database == "" || s.Role == "" || len(s.Schemas) == 0 {
 		return "", fmt.Errorf("dbrole: database, role and at least one schema are required")
 	}
-	for _, v := range append([]string{s.Database, s.Role, s.Password, s.WorkMem}, s.Schemas...) {
+	for _, v := range append([]string{s.Database, s.Role, s.WorkMem}, s.Schemas...) {
 		if strings.Contains(v, quoteTag) {
 			return "", fmt.Errorf("dbrole: a value contains %s, the script's quoting tag", quoteTag)
 		}
@@ -59,9 +61,10 @@ func Script(s Spec) (string, error) {
 	w(`    RAISE EXCEPTION 'role %% is a member of an administrative or all-data role: the function must not connect as it', r.rolname;`)
 	w(`  END IF;`)
 	w(`END $dbrole$;`)
-	if s.Password != "" {
-		// Sent on stdin, never in argv; psql does not echo it.
-		w(`DO $dbrole$ BEGIN EXECUTE format('ALTER ROLE %%I WITH LOGIN PASSWORD %%L', %s, %s); END $dbrole$;`, role, lit(s.Password))
+	if s.SetPassword {
+		// A psql variable: psql quotes it as a literal (:'name'); not inside a DO
+		// block, where psql does not interpolate.
+		w(`ALTER ROLE %s WITH LOGIN PASSWORD :'role_password';`, ident(s.Role))
 	} else {
 		w(`DO $dbrole$ BEGIN EXECUTE format('ALTER ROLE %%I WITH LOGIN', %s); END $dbrole$;`, role)
 	}
@@ -87,6 +90,14 @@ func Script(s Spec) (string, error) {
 	}
 	w(`COMMIT;`)
 	return b.String(), nil
+}
+
+// ident quotes s as a SQL identifier.
+func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// PsqlSet is the psql meta-command that sets variable name to value (for stdin).
+func PsqlSet(name, value string) string {
+	return `\set ` + name + ` '` + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(value) + "'\n"
 }
 
 // quoteTag dollar-quotes the DO blocks; no value may contain it.

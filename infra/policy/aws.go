@@ -47,6 +47,7 @@ func init() {
 		Check{ID: "aws-log-retention", Description: "log groups have a retention; functions log to one of them", Run: awsLogRetention},
 		Check{ID: "aws-least-privilege-iam", Description: "no wildcard actions; \"*\" resources only where IAM has no resource-level permissions; only allowed managed policies", Run: awsLeastPrivilege},
 		Check{ID: "aws-function-url-permissions", Description: "a public Function URL has lambda:InvokeFunctionUrl (FunctionUrlAuthType NONE) and lambda:InvokeFunction (InvokedViaFunctionUrl) before it exists; FunctionUrlAuthType only on InvokeFunctionUrl", Run: awsFunctionURLPermissions},
+		Check{ID: "aws-function-not-admin", Description: "the function's database user is not the RDS master user; the proxy reads database.user's own secret, not the master secret", Run: awsFunctionNotAdmin},
 		Check{ID: "aws-tls-to-database", Description: "RDS Proxy requires TLS and IAM auth; created databases force SSL; the function connects with sslmode verify-full", Run: awsTLS},
 	)
 }
@@ -363,6 +364,38 @@ func awsFunctionURLPermissions(rs []Resource) []Violation {
 		}
 		if !haveInvoke {
 			out = append(out, Violate(u, "authorizationType NONE needs a lambda:InvokeFunction permission for \"*\" conditioned on lambda:InvokedViaFunctionUrl (required since October 2025); pulumi-aws v6 cannot express it, a CloudFormation AWS::Lambda::Permission with InvokedViaFunctionUrl: true can"))
+		}
+	}
+	return out
+}
+
+// awsFunctionNotAdmin: every API-key holder acts as the function's database user, so
+// it must not be the master (rds_superuser) user (deploy review M3).
+func awsFunctionNotAdmin(rs []Resource) []Violation {
+	var out []Violation
+	masters := map[string]bool{}
+	for _, r := range OfType(rs, awsDBInstance) {
+		if u := r.String("username"); u != "" {
+			masters[u] = true
+		}
+		if r.Bool("manageMasterUserPassword") {
+			for _, p := range OfType(rs, awsDBProxy) {
+				auths, _ := p.Get("auths")
+				list, _ := auths.([]any)
+				for _, a := range list {
+					m, _ := a.(map[string]any)
+					if arn, _ := m["secretArn"].(string); strings.Contains(arn, ":secret:rds!") {
+						out = append(out, Violate(p, "authenticates with the RDS-managed master secret %s: the function would be the master user", arn))
+					}
+				}
+			}
+		}
+	}
+	for _, r := range OfType(rs, awsFunction) {
+		url := r.String("environment.variables.DATABASE_URL")
+		userinfo, _, ok := strings.Cut(strings.TrimPrefix(url, "postgres://"), "@")
+		if ok && masters[userinfo] {
+			out = append(out, Violate(r, "connects as the RDS master user %s; use a read-only database.user", userinfo))
 		}
 	}
 	return out

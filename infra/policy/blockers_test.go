@@ -116,3 +116,22 @@ func TestBlockerRulesOnRealPlans(t *testing.T) {
 		})
 	}
 }
+
+// TestFunctionNotAdminOnAWS: the old plan (master user = database.user, proxy on the
+// master secret) fails; the committed stacks pass (TestBlockerRulesOnRealPlans).
+func TestFunctionNotAdminOnAWS(t *testing.T) {
+	rs := realPlan(t, "aws-dev")
+	i := idxOf(t, rs, "aws:rds/instance:Instance")
+	rs[i].Inputs["username"] = "connector"
+	p := idxOf(t, rs, "aws:rds/proxy:Proxy")
+	rs[p].Inputs["auths"].([]any)[0].(map[string]any)["secretArn"] = "arn:aws:secretsmanager:us-east-1:1:secret:rds!db-x"
+	var msgs []string
+	for _, v := range policy.Evaluate(rs) {
+		if v.Check == "aws-function-not-admin" {
+			msgs = append(msgs, v.Message)
+		}
+	}
+	if len(msgs) != 2 || !strings.Contains(strings.Join(msgs, "|"), "master user connector") {
+		t.Fatalf("want the master-user and master-secret violations, got %v", msgs)
+	}
+}

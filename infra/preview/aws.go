@@ -46,6 +46,10 @@ func awsOutputs(m *Mocks, typ, name string, in resource.PropertyMap, set func(st
 			"secretStatus": "active",
 			"kmsKeyId":     fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", r, acct, h),
 		}})
+	case "aws:secretsmanager/secret:Secret":
+		arn := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s%s-AbCdEf", r, acct, str("namePrefix"), h)
+		set("arn", arn)
+		return arn
 	case "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
 		set("name", "default")
 	case "aws:iam/role:Role":

@@ -14,12 +14,16 @@ func deployAWS(ctx *pulumi.Context, name string, cfg *config.Config, art build.A
 	if err != nil {
 		return nil, err
 	}
-	return map[string]pulumi.Output{
+	outs := map[string]pulumi.Output{
 		"url":              c.Url,
 		"aliasArn":         c.AliasArn,
 		"proxyEndpoint":    c.ProxyEndpoint,
 		"functionName":     c.FunctionName,
 		"logGroupName":     c.LogGroupName,
 		"coldStartCommand": c.ColdStartCommand,
-	}, nil
+	}
+	if cfg.Database.Creates() {
+		outs["dbRoleCommand"] = c.DBRoleCommand
+	}
+	return outs, nil
 }

@@ -80,19 +80,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dbrole: on gcp the function logs in as its IAM user: pass --role with the serviceAccountEmail output minus .gserviceaccount.com")
 		return 2
 	}
+	password := ""
 	if *passwordEnv != "" {
-		spec.Password = os.Getenv(*passwordEnv)
-		if spec.Password == "" {
+		spec.SetPassword = true
+		password = os.Getenv(*passwordEnv)
+		if password == "" && !*printOnly {
 			fmt.Fprintf(stderr, "dbrole: %s is empty\n", *passwordEnv)
 			return 2
 		}
 	}
 	if *printOnly {
-		shown := spec
-		if shown.Password != "" {
-			shown.Password = "REDACTED"
-		}
-		sql, err := dbrole.Script(shown)
+		// For a shell inside the database's network without Go: pipe it to
+		// psql -v ON_ERROR_STOP=1 -v role_password="$PASSWORD" -f -
+		sql, err := dbrole.Script(spec)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 2
@@ -105,7 +105,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dbrole: set %s to the admin connection URL of database %s (docs/deploy.md, \"Database role\")\n", *adminEnv, cfg.Database.Name)
 		return 2
 	}
-	if err := Apply(ctx, adminURL, spec, stdout); err != nil {
+	if err := Apply(ctx, adminURL, spec, password, stdout); err != nil {
 		fmt.Fprintln(stderr, "dbrole:", err)
 		return 1
 	}
@@ -115,10 +115,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // Apply runs the script through psql as the admin: the URL without its password in
 // argv, the password in PGPASSWORD, the SQL on stdin.
-func Apply(ctx context.Context, adminURL string, spec dbrole.Spec, out io.Writer) error {
+func Apply(ctx context.Context, adminURL string, spec dbrole.Spec, password string, out io.Writer) error {
 	sql, err := dbrole.Script(spec)
 	if err != nil {
 		return err
+	}
+	if spec.SetPassword {
+		sql = dbrole.PsqlSet("role_password", password) + sql
 	}
 	psql, err := exec.LookPath("psql")
 	if err != nil {

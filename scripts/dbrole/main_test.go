@@ -54,16 +54,16 @@ func TestReadOnlyRoleOnRealPostgres(t *testing.T) {
 	if out, err := psqlAs(t, owner, "postgres", setup); err != nil {
 		t.Fatalf("setup: %v: %s", err, out)
 	}
-	spec := dbrole.Spec{Database: db, Role: "reader", Schemas: []string{"app", "missing"}, Password: "it's a secret", WorkMem: "32MB"}
+	spec := dbrole.Spec{Database: db, Role: "reader", Schemas: []string{"app", "missing"}, SetPassword: true, WorkMem: "32MB"}
 	for run := 1; run <= 2; run++ {
 		var out bytes.Buffer
-		if err := Apply(ctx, owner, spec, &out); err != nil {
+		if err := Apply(ctx, owner, spec, `it's a \secret`, &out); err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
 	}
 	checks := []struct {
 		sql, want string // want "" = must fail
-		fails       string
+		fails     string
 	}{
 		{"SELECT count(*) FROM app.orders", "2", ""},
 		{"SELECT amount FROM hr.salaries", "", "permission denied"},
@@ -97,10 +97,12 @@ func TestReadOnlyRoleOnRealPostgres(t *testing.T) {
 		t.Errorf("reader password verifier = %q, want a SCRAM verifier", got)
 	}
 
+	checkPsqlSetQuoting(t, owner)
+
 	// Fail closed: a superuser as database.user is refused, and nothing changes.
 	boss := spec
 	boss.Role = "boss"
-	err = Apply(ctx, owner, boss, &bytes.Buffer{})
+	err = Apply(ctx, owner, boss, "x", &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "is privileged") {
 		t.Fatalf("want a refusal of the superuser role, got %v", err)
 	}
@@ -110,7 +112,7 @@ func TestReadOnlyRoleOnRealPostgres(t *testing.T) {
 	// Another database in the URL is refused before any grant.
 	other := spec
 	other.Database = "elsewhere"
-	if err := Apply(ctx, owner, other, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "point the admin URL at it") {
+	if err := Apply(ctx, owner, other, "x", &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "point the admin URL at it") {
 		t.Errorf("want a refusal in the wrong database, got %v", err)
 	}
 }
@@ -125,3 +127,17 @@ func mustURL(t *testing.T, s string) *url.URL {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+// checkPsqlSetQuoting: the password reaches the server exactly as given, whatever
+// its quotes and backslashes (the server echoes the literal psql built from it).
+func checkPsqlSetQuoting(t *testing.T, ownerURL string) {
+	u := mustURL(t, ownerURL)
+	for _, pw := range []string{`plain`, `it's`, `back\slash`, `q'"\\'x`, `dollar$$tag`} {
+		cmd := exec.Command("psql", "-X", "-q", "-A", "-t", "-d", u.String(), "-f", "-")
+		cmd.Stdin = strings.NewReader(dbrole.PsqlSet("role_password", pw) + "SELECT :'role_password';\n")
+		out, err := cmd.CombinedOutput()
+		if got := strings.TrimSuffix(string(out), "\n"); got != pw {
+			t.Errorf("password %q came through as %q (%v)", pw, got, err)
+		}
+	}
+}
