@@ -85,6 +85,13 @@ func preamble(budget time.Duration) [5]string {
 
 var textResults = []int16{pgx.TextFormatCode}
 
+// unlockAll follows every ROLLBACK, in the same round trip: session-level
+// advisory locks are the one thing a read-only statement can take that
+// ROLLBACK does not release, so if one ever got past the screener it would
+// stay on the pooled connection (and a million of them fill the server's
+// lock table). Releasing none costs the server microseconds.
+const unlockAll = "SELECT pg_advisory_unlock_all()"
+
 // execQuery runs one screened statement and encodes the answer. It makes
 // one attempt on a pooled connection and, when that connection had sat idle
 // and turns out dead before it answered anything, one more on a fresh one:
@@ -145,8 +152,9 @@ func execOnce(ctx context.Context, a *app, sql string, args []any, maxRows int, 
 	}
 	var eqb pgx.ExtendedQueryBuilder
 	if err := eqb.Build(conn.Conn().TypeMap(), nil, args); err != nil {
-		// The driver refused the params before anything reached the server.
-		return Result{}, newError(CodeInvalidParams, err.Error()), false
+		// The driver refused the params before anything reached the server;
+		// its message names Go types, so it goes to no one.
+		return Result{}, newError(CodeInvalidParams, "the params cannot be sent to PostgreSQL: pass strings, numbers, booleans, null or an array of those"), false
 	}
 
 	budget := a.cfg.QueryTimeout
@@ -182,6 +190,7 @@ func execOnce(ctx context.Context, a *app, sql string, args []any, maxRows int, 
 	wrapped := "SELECT * FROM (\n" + sql + "\n) AS agent_query LIMIT " + strconv.Itoa(maxRows+1)
 	p.SendQueryParams(wrapped, eqb.ParamValues, nil, eqb.ParamFormats, textResults)
 	p.SendQueryParams("ROLLBACK", nil, nil, nil, nil)
+	p.SendQueryParams(unlockAll, nil, nil, nil, nil)
 	p.SendPipelineSync()
 
 	fail := func(err error) (Result, *Error, bool) {
@@ -301,7 +310,7 @@ func endFailedTx(conn *pgxpool.Conn) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if _, err := pc.Exec(ctx, "ROLLBACK").ReadAll(); err != nil || pc.TxStatus() != 'I' {
+	if _, err := pc.Exec(ctx, "ROLLBACK; "+unlockAll).ReadAll(); err != nil || pc.TxStatus() != 'I' {
 		_ = pc.Conn().Close()
 	}
 }

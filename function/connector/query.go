@@ -145,8 +145,9 @@ func (a *app) run(ctx context.Context, sql string, args []any, maxRows int) (Res
 func queryError(err error, conn *pgxpool.Conn, budget time.Duration) *Error {
 	var pg *pgconn.PgError
 	if !errors.As(err, &pg) && !conn.Conn().IsClosed() && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-		// The driver refused the params before anything reached the server.
-		return newError(CodeInvalidParams, err.Error())
+		// The driver refused the params before anything reached the server;
+		// its message names Go types, so it goes to no one.
+		return newError(CodeInvalidParams, "the params cannot be sent to PostgreSQL: pass strings, numbers, booleans, null or an array of those")
 	}
 	return dbError(err, budget.Milliseconds())
 }
