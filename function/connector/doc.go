@@ -39,6 +39,35 @@
 // what hold. A server that reports standard_conforming_strings off is
 // refused (503 unsafe_server_setting).
 //
+// The role is checked once per instance, on the first connection the pool
+// opens (privilege.go; the warm path never sees it): a superuser, BYPASSRLS,
+// REPLICATION or CREATEROLE role, a member of rds_superuser,
+// cloudsqlsuperuser, azure_pg_admin or of the server-file, server-program
+// and signal predefined roles, or one that may run dblink, adminpack or a
+// pg_catalog function PUBLIC may not (pg_read_file, lo_export, pg_monitor's
+// pg_ls_*), is refused: agent SQL, /v1/schema and /ready answer 503
+// privileged_role naming the fix, and the log says why, unless
+// ALLOW_PRIVILEGED_ROLE=true (logged at ERROR on every start). On such a
+// role one screener bypass would give the host away.
+//
+// Nothing a statement does outlives its request: every setting is SET
+// LOCAL or undone by the ROLLBACK, statements are unnamed, and session
+// advisory locks (the one thing ROLLBACK keeps) are released in the same
+// round trip (pg_advisory_unlock_all after every ROLLBACK).
+//
+// # Bounds and errors
+//
+// One key has at most MAX_CONCURRENT_PER_KEY requests in flight (REST and
+// MCP alike, counted by the matched key's index); past it the answer is 429
+// too_many_requests with Retry-After. What the statement caused keeps
+// PostgreSQL's message and SQLSTATE and is never retryable: 400 sql_error,
+// 403 read_only / permission_denied, 422 query_timeout, 422 query_too_large
+// (temp_file_limit, memory, disk, program limits: narrow the query). Only a
+// database that cannot serve now is a 503 with Retry-After (database_busy,
+// database_unavailable, database_timeout, pool_exhausted); an internal
+// database failure is 500 database_error. A cut result says why:
+// "truncated_reason" is max_rows, max_result_bytes or row_too_large.
+//
 // # One round trip
 //
 // The transaction (BEGIN READ ONLY, the SET LOCALs, the statement,
@@ -75,4 +104,8 @@
 //	MAX_RESULT_BYTES   response size cap (default 4 MiB)
 //	COLD_START_WARN_MS warn when app init is slower (default 2000)
 //	LOG_LEVEL          debug, info, warn or error (default info)
+//	MAX_CONCURRENT_PER_KEY requests one key may have in flight (default: with
+//	                   several keys half of POOL_SIZE, at least 1; with one key no cap)
+//	ALLOW_PRIVILEGED_ROLE  true to serve as a privileged role anyway (default false; logged at ERROR)
+//	MAX_HTTP_CONNECTIONS   open client connections of cmd/local and cmd/azure (package serve; default 256)
 package connector
