@@ -2,8 +2,11 @@ package reliability
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -201,6 +204,69 @@ func TestRoundTrips(t *testing.T) {
 			}
 			report(t, "%s, RTT %v added: warm %d round trip(s), sparse (idle 1.2 s) %d, SQL error %d", tg.name, rtt, warm, sparse, failed)
 			tg.proxy.SetLatency(0, 0)
+		})
+	}
+}
+
+// TestThawAfterFreeze is the issue's reproduction with the real binary:
+// cmd/local with POOL_SIZE=1 answers one query, is frozen (SIGSTOP, as
+// Lambda freezes an idle environment), its connection is blackholed while
+// it is stopped, and it is thawed (SIGCONT). The first request after the
+// thaw must answer 200 within 2 s (bound widened as in
+// TestThawAfterSilentDrop); on main every request got 503 pool_exhausted
+// for about 14 s.
+func TestThawAfterFreeze(t *testing.T) {
+	c := startCluster(t, pgtest.Options{PgBouncer: true})
+	for _, tg := range proxiedTargets(t, c, "reliability-freeze") {
+		t.Run(tg.name, func(t *testing.T) {
+			cold := coldQuery(t, tg.url)
+			p := runLocal(t, map[string]string{"DATABASE_URL": tg.url, "API_KEYS": testKey, "POOL_SIZE": "1"})
+			client := &http.Client{Timeout: 30 * time.Second}
+			send := func(sql string) result {
+				req, _ := http.NewRequest(http.MethodPost, p.URL+"/v1/query", strings.NewReader(queryBody(sql)))
+				req.Header.Set("Authorization", "Bearer "+testKey)
+				req.Header.Set("Content-Type", "application/json")
+				r := result{start: time.Now()}
+				resp, err := client.Do(req)
+				r.end = time.Now()
+				if err != nil {
+					r.code, r.msg = "transport", err.Error()
+					return r
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				r.status = resp.StatusCode
+				if r.status != http.StatusOK {
+					r.code, r.msg = errorOf(body)
+				}
+				return r
+			}
+			if r := send("SELECT 1"); r.status != http.StatusOK {
+				t.Fatalf("before the freeze: %d %s %s", r.status, r.code, r.msg)
+			}
+			pid := p.cmd.Process.Pid
+			if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			tg.proxy.Blackhole()
+			time.Sleep(1200 * time.Millisecond)
+			if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+				t.Fatal(err)
+			}
+			r := send("SELECT 2 AS thawed")
+			bound := max(2*time.Second, 500*time.Millisecond+3*cold+250*time.Millisecond)
+			if r.status != http.StatusOK {
+				t.Fatalf("first request after the thaw: %d %s %s after %v", r.status, r.code, r.msg, r.dur())
+			}
+			if r.dur() > bound {
+				t.Errorf("first request after the thaw took %v, past %v", r.dur(), bound)
+			}
+			// The log line is written after the answer and read from a pipe.
+			if !waitFor(func() bool { return strings.Contains(p.Logs(), `"retried":true`) }) {
+				t.Error("the request log does not say the query was retried on a fresh connection")
+			}
+			report(t, "%s, cmd/local POOL_SIZE=1, SIGSTOP + silent drop + SIGCONT: first request 200 in %v (bound %v)",
+				tg.name, r.dur().Round(time.Millisecond), bound.Round(time.Millisecond))
 		})
 	}
 }
