@@ -2,7 +2,10 @@ package connector
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,13 +27,43 @@ func ownerExec(t *testing.T, sqls ...string) {
 	}
 }
 
+// bouncerAllow adds roles to PgBouncer's user list (auth_type trust still
+// needs the name there) and reloads it through its admin console.
+func bouncerAllow(t *testing.T, roles ...string) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(cluster.Dir, "userlist.txt"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range roles {
+		fmt.Fprintf(f, "%q \"\"\n", r)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cfg, err := pgx.ParseConfig(strings.Replace(asRole(cluster.BouncerURL, "postgres"), "/postgres?", "/pgbouncer?", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol // the console speaks only that
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("PgBouncer console: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "RELOAD"); err != nil {
+		t.Fatalf("PgBouncer RELOAD: %v", err)
+	}
+}
+
 // asRole is the agent URL with another role.
 func asRole(url, role string) string { return strings.Replace(url, "agent@", role+"@", 1) }
 
 // TestPrivilegedRoleRefused connects as one role per privilege class, each
-// created in the test cluster: agent SQL, /v1/schema and /ready answer 503
-// privileged_role naming the reason and the fix, the log says it, and no
-// statement of the agent's runs.
+// created in the test cluster, directly and through PgBouncer: agent SQL,
+// /v1/schema and /ready answer 503 privileged_role naming the reason and
+// the fix, the log says it, and no statement of the agent's runs.
 func TestPrivilegedRoleRefused(t *testing.T) {
 	cases := []struct {
 		name, setup, reason string
@@ -60,6 +93,16 @@ func TestPrivilegedRoleRefused(t *testing.T) {
 				EXECUTE format('DROP OWNED BY %I; DROP ROLE %I', r, r);
 			END LOOP; END $$`)
 	})
+	t.Run("control: a plain role is served", func(t *testing.T) {
+		ownerExec(t, "CREATE ROLE priv_plain LOGIN")
+		bouncerAllow(t, "priv_plain")
+		for _, tg := range targets() {
+			h, _ := newTestHandler(t, asRole(tg.url, "priv_plain"), nil)
+			if r := query(h, map[string]any{"sql": "SELECT count(*) FROM priv_probe"}); r.status != http.StatusOK {
+				t.Errorf("%s: %d %s", tg.name, r.status, r.body)
+			}
+		}
+	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ownerExec(t, c.setup)
@@ -68,16 +111,19 @@ func TestPrivilegedRoleRefused(t *testing.T) {
 			if c.name == "indirect noinherit" {
 				role = "priv_indirect"
 			}
-			h, logs := newTestHandler(t, asRole(cluster.AgentURL, role), nil)
-			checkRefused(t, h, c.reason)
-			found := false
-			for _, l := range logs.lines(t) {
-				if l["msg"] == "refusing agent SQL: privileged database role" && l["role"] == role {
-					found = true
+			bouncerAllow(t, role)
+			for _, tg := range targets() {
+				h, logs := newTestHandler(t, asRole(tg.url, role), nil)
+				checkRefused(t, h, c.reason)
+				found := false
+				for _, l := range logs.lines(t) {
+					if l["msg"] == "refusing agent SQL: privileged database role" && l["role"] == role {
+						found = true
+					}
 				}
-			}
-			if !found {
-				t.Error("no log line says the role was refused")
+				if !found {
+					t.Errorf("%s: no log line says the role was refused", tg.name)
+				}
 			}
 		})
 	}
