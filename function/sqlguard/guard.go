@@ -2,19 +2,36 @@ package sqlguard
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
-// Rejection explains why a statement was refused. Its message is written for
-// the agent that sent the statement.
+// Rejection codes: what kind of mistake the agent made.
+const (
+	// CodeSyntaxError: the statement cannot be read (an unterminated
+	// literal, a bad placeholder), is empty, or starts with a word that
+	// starts no statement (a typo such as "selec").
+	CodeSyntaxError = "syntax_error"
+	// CodeStatementNotAllowed: a statement other than one read query
+	// (writes, DDL, settings, several statements, row locks), or a read of
+	// a view that shows other sessions.
+	CodeStatementNotAllowed = "statement_not_allowed"
+	// CodeFunctionNotAllowed: a call of a function that is volatile,
+	// unknown (not built in), or in a refused class, or the xml type.
+	CodeFunctionNotAllowed = "function_not_allowed"
+)
+
+// Rejection explains why a statement was refused. Code is one of the Code
+// constants; Message is written for the agent that sent the statement.
 type Rejection struct {
+	Code    string
 	Message string
 }
 
 func (r *Rejection) Error() string { return r.Message }
 
-func reject(format string, args ...any) *Rejection {
-	return &Rejection{Message: fmt.Sprintf(format, args...)}
+func reject(code, format string, args ...any) *Rejection {
+	return &Rejection{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 // Statement is a screened statement, ready to run inside a READ ONLY
@@ -27,137 +44,259 @@ type Statement struct {
 	Params int
 }
 
+const readQueries = "only read queries are allowed (SELECT, WITH, VALUES, TABLE)"
+
 // readStarts are the only words a statement may start with.
 var readStarts = map[string]bool{"select": true, "with": true, "values": true, "table": true}
 
-// statementWords are words that start statements other than queries. They
-// are named in the rejection so the agent learns what it tried.
+// statementWords are the words that start PostgreSQL's other statements,
+// with what each is, for a message of the form "INSERT is a write".
 var statementWords = map[string]string{
-	"insert": "writes", "update": "writes", "delete": "writes", "merge": "writes",
-	"upsert": "writes", "truncate": "writes",
+	"insert": "a write", "update": "a write", "delete": "a write", "merge": "a write",
+	"upsert": "a write", "truncate": "a write",
 	"create": "DDL", "alter": "DDL", "drop": "DDL", "comment": "DDL", "grant": "DDL",
-	"revoke": "DDL", "security": "DDL", "reindex": "DDL", "cluster": "DDL", "vacuum": "DDL",
-	"analyze": "DDL", "refresh": "DDL", "import": "DDL", "lock": "locking",
-	"copy": "COPY",
-	"set":  "session settings (SET)", "reset": "session settings (RESET)",
-	"discard": "session settings (DISCARD)", "load": "LOAD",
+	"revoke": "DDL", "security": "DDL", "reindex": "DDL", "cluster": "DDL", "vacuum": "maintenance",
+	"analyze": "maintenance", "analyse": "maintenance", "refresh": "DDL", "import": "DDL", "reassign": "DDL",
+	"lock": "a lock", "copy": "COPY",
+	"set": "a session setting", "reset": "a session setting", "show": "a session setting (use current_setting())",
+	"discard": "a session setting", "load": "a library load",
 	"listen": "LISTEN/NOTIFY", "notify": "LISTEN/NOTIFY", "unlisten": "LISTEN/NOTIFY",
-	"do": "procedural code (DO)", "call": "procedures (CALL)",
-	"prepare": "prepared statements", "execute": "prepared statements", "deallocate": "prepared statements",
+	"do": "procedural code", "call": "a procedure call",
+	"prepare": "a prepared statement", "execute": "a prepared statement", "deallocate": "a prepared statement",
 	"begin": "transaction control", "start": "transaction control", "commit": "transaction control",
 	"rollback": "transaction control", "abort": "transaction control", "end": "transaction control",
 	"savepoint": "transaction control", "release": "transaction control",
-	"checkpoint": "server control", "declare": "cursors", "fetch": "cursors", "move": "cursors",
-	"close": "cursors", "explain": "EXPLAIN (it can run the statement)",
+	"checkpoint": "server control", "declare": "a cursor", "fetch": "a cursor", "move": "a cursor",
+	"close": "a cursor", "explain": "EXPLAIN (it can run the statement)",
 }
 
 // innerWords may not appear anywhere in a query: they turn a SELECT into a
 // write (data-modifying CTEs, SELECT INTO) or take row locks (FOR UPDATE).
 var innerWords = map[string]string{
-	"insert": "writes (INSERT)", "update": "writes or row locks (UPDATE)",
-	"delete": "writes (DELETE)", "merge": "writes (MERGE)", "into": "SELECT INTO (it creates a table)",
-	"truncate": "writes (TRUNCATE)", "copy": "COPY",
+	"insert": "a write (INSERT)", "update": "a write or a row lock (UPDATE)",
+	"delete": "a write (DELETE)", "merge": "a write (MERGE)", "into": "SELECT INTO (it creates a table)",
+	"truncate": "a write (TRUNCATE)", "copy": "COPY",
 }
 
-// deniedFuncs are functions with effects that outlive the transaction (locks,
-// signals, files, replication slots, statistics, configuration), or that run
-// SQL text the screener never sees (query_to_xml, ts_stat, ts_rewrite,
-// dblink). Prefixes end in '*'.
-var deniedFuncs = []string{
-	"ts_stat", "ts_rewrite", "pg_logical_*", "pg_stat_reset*", "pg_stat_statements_reset",
-	"pg_replication_origin_*", "pg_copy_*",
-	"set_config", "pg_read_file", "pg_read_binary_file", "pg_ls_*", "pg_stat_file",
-	"lo_*", "dblink*", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf",
-	"pg_rotate_logfile", "pg_switch_wal", "pg_create_restore_point", "pg_advisory*",
-	"pg_try_advisory*", "pg_notify", "nextval", "setval", "pg_logical_emit_message",
-	"pg_promote", "pg_file_*", "query_to_xml*", "cursor_to_xml*", "pg_import_system_collations",
-	"pg_backup_*", "pg_start_backup", "pg_stop_backup", "pg_create_*", "pg_drop_*",
-	"pg_replication_*", "pg_wal_replay_*", "pg_log_backend_memory_contexts",
-}
-
-func deniedFunc(name string) bool {
-	for _, d := range deniedFuncs {
-		if p, ok := strings.CutSuffix(d, "*"); ok {
-			if strings.HasPrefix(name, p) {
-				return true
-			}
-		} else if name == d {
-			return true
-		}
-	}
-	return false
-}
-
-// Check screens sql: exactly one read-only query, no side-effect functions.
+// Check screens sql: exactly one read query, calling only functions known
+// to be harmless. A refusal is a *Rejection.
 func Check(sql string) (Statement, error) {
 	toks, err := lex(sql)
 	if err != nil {
-		return Statement{}, reject("cannot read the statement: %v", err)
+		return Statement{}, reject(CodeSyntaxError, "cannot read the statement: %v", err)
 	}
 	// Trailing semicolons end the one statement; any other one starts a second.
 	for len(toks) > 0 && toks[len(toks)-1].kind == tokSemicolon {
 		toks = toks[:len(toks)-1]
 	}
 	if len(toks) == 0 {
-		return Statement{}, reject("the statement is empty")
+		return Statement{}, reject(CodeSyntaxError, "the statement is empty")
 	}
-	first := ""
-	for _, t := range toks {
-		if t.kind == tokPunct && t.text == "(" {
-			continue
-		}
-		if t.kind == tokWord {
-			first = t.text
-		}
-		break
-	}
-	if !readStarts[first] {
-		if what, ok := statementWords[first]; ok {
-			return Statement{}, reject("only read queries are allowed (SELECT, WITH, VALUES, TABLE): %s is not (%q)", what, strings.ToUpper(first))
-		}
-		if first == "" {
-			return Statement{}, reject("only read queries are allowed (SELECT, WITH, VALUES, TABLE)")
-		}
-		return Statement{}, reject("only read queries are allowed (SELECT, WITH, VALUES, TABLE), not %q", strings.ToUpper(first))
+	if r := checkStart(toks); r != nil {
+		return Statement{}, r
 	}
 	maxParam := 0
 	for i, t := range toks {
 		switch t.kind {
 		case tokSemicolon:
-			return Statement{}, reject("exactly one statement is allowed; found a second after ';'")
+			return Statement{}, reject(CodeStatementNotAllowed, "exactly one statement is allowed; a second one starts after ';'")
 		case tokParam:
-			var n int
-			if _, err := fmt.Sscanf(t.text, "$%d", &n); err != nil || n < 1 || n > 65535 {
-				return Statement{}, reject("invalid placeholder %s", t.text)
+			n, err := strconv.Atoi(t.text[1:])
+			if err != nil || n < 1 || n > 65535 {
+				return Statement{}, reject(CodeSyntaxError, "invalid placeholder %s: placeholders are $1 to $65535", t.text)
 			}
 			maxParam = max(maxParam, n)
-		case tokQuotedIdent:
-			call := i+1 < len(toks) && toks[i+1].kind == tokPunct && toks[i+1].text == "("
-			if call && strings.HasPrefix(t.text, "U&") {
-				// U&"\0073et_config" spells a name the screener would have to
-				// decode (with a UESCAPE that can change); a call by such a
-				// name has no honest use, so it is refused outright.
-				return Statement{}, reject("calling a function by a Unicode-escaped name (U&\"...\") is not allowed")
-			}
-			// "set_config"(...) names the same function as set_config(...).
-			name := t.text
-			if call && deniedFunc(name) {
-				return Statement{}, reject("the function %s is not allowed: it has effects outside a read-only query", name)
-			}
 		case tokWord:
 			if what, ok := innerWords[t.text]; ok {
-				return Statement{}, reject("the query may not contain %s", what)
+				return Statement{}, reject(CodeStatementNotAllowed, "the query may not contain %s", what)
 			}
 			if t.text == "for" && i+1 < len(toks) && toks[i+1].kind == tokWord {
 				switch toks[i+1].text {
 				case "share", "no", "key":
-					return Statement{}, reject("row locks (FOR %s) are not allowed", strings.ToUpper(toks[i+1].text))
+					return Statement{}, reject(CodeStatementNotAllowed, "row locks (FOR %s) are not allowed", strings.ToUpper(toks[i+1].text))
 				}
 			}
-			if i+1 < len(toks) && toks[i+1].kind == tokPunct && toks[i+1].text == "(" && deniedFunc(t.text) {
-				return Statement{}, reject("the function %s is not allowed: it has effects outside a read-only query", t.text)
+			fallthrough
+		case tokQuotedIdent:
+			if r := checkName(toks, i); r != nil {
+				return Statement{}, r
 			}
 		}
 	}
-	return Statement{SQL: strings.TrimSpace(sql[:toks[len(toks)-1].end]), Params: maxParam}, nil
+	end := toks[len(toks)-1].end
+	return Statement{SQL: strings.Trim(sql[:end], " \t\n\r\f"), Params: maxParam}, nil
+}
+
+// checkStart refuses anything but a read query by its first word.
+func checkStart(toks []token) *Rejection {
+	for _, t := range toks {
+		if t.kind == tokPunct && t.text == "(" {
+			continue
+		}
+		if t.kind != tokWord {
+			return reject(CodeSyntaxError, "%s; the statement starts with %q", readQueries, clip(t.text))
+		}
+		if readStarts[t.text] {
+			return nil
+		}
+		if what, ok := statementWords[t.text]; ok {
+			return reject(CodeStatementNotAllowed, "%s; %s is %s", readQueries, strings.ToUpper(t.text), what)
+		}
+		return reject(CodeSyntaxError, "%q starts no statement PostgreSQL knows; %s", strings.ToUpper(clip(t.text)), readQueries)
+	}
+	return reject(CodeSyntaxError, "%s; the statement holds only parentheses", readQueries)
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// checkName screens the name at toks[i]: a call, a type, a relation, or an
+// attribute. Functions are allowed by name only when the generated catalog
+// says the built-in is harmless; PostgreSQL resolves the overload, the
+// screener refuses a name if any overload is refused.
+func checkName(toks []token, i int) *Rejection {
+	t := toks[i]
+	name := t.text
+	quoted := t.kind == tokQuotedIdent
+	call := i+1 < len(toks) && isPunct(toks[i+1], "(")
+	if quoted && strings.HasPrefix(name, "U&") {
+		if call {
+			// U&"\0073et_config" spells a name the screener would have to
+			// decode, with a UESCAPE that may follow; no honest query needs it.
+			return reject(CodeFunctionNotAllowed, "calling a function by a Unicode-escaped name (U&\"...\") is not allowed")
+		}
+		return nil
+	}
+	if why := refusedRelation(name); why != "" {
+		return reject(CodeStatementNotAllowed, "%s is not readable here: it shows %s, and every agent shares this role", name, why)
+	}
+	if name == "xml" || name == "_xml" {
+		// As a type it parses its input in libxml. The screener cannot
+		// tell the type from a column or alias of that name, so it refuses
+		// the name; such a column is still read with t.*.
+		return reject(CodeFunctionNotAllowed, "the xml type is not allowed: %s (a column named xml is read with t.*)", refusedWhy(classXML))
+	}
+	// Qualified names: [catalog.]schema.name.
+	schema, first := "", i
+	if i >= 2 && isPunct(toks[i-1], ".") && isName(toks[i-2]) {
+		schema, first = toks[i-2].text, i-2
+		if i >= 4 && isPunct(toks[i-3], ".") && isName(toks[i-4]) {
+			first = i - 4
+		}
+	}
+	key := name
+	switch schema {
+	case "", "pg_catalog":
+	case "information_schema":
+		key = schema + "." + name
+	default:
+		key = "" // another schema's function is never a built-in
+	}
+	if !call {
+		// t.f is f(t) when t has no column f ("attribute notation"): a
+		// refused built-in may not be named after a dot either.
+		if c, ok := lookupBuiltin(name); ok && isRefused(c) && i >= 1 && isPunct(toks[i-1], ".") {
+			return reject(CodeFunctionNotAllowed, "the function %s is not allowed: %s", name, refusedWhy(c))
+		}
+		return nil
+	}
+	class, known := lookupBuiltin(key)
+	switch {
+	case known && isRefused(class):
+		return reject(CodeFunctionNotAllowed, "the function %s is not allowed: %s", qualified(schema, name), refusedWhy(class))
+	case known && class == classAllowed:
+		return nil
+	case known && class == classKeyword && !quoted && schema == "":
+		return nil // grammar such as EXISTS (, OVER (, FILTER (
+	case notACall(toks, first, i):
+		return nil
+	}
+	return reject(CodeFunctionNotAllowed, "the function %s is not allowed: only PostgreSQL's built-in immutable and stable functions (and a short allow-list) may be called, and it is not one", qualified(schema, name))
+}
+
+// notACall reports the places where name( is not a function call: a type
+// with a modifier (x::vector(3), CAST(x AS vector(3)), vector(3) '...'),
+// a table alias with column names (generate_series(1, 3) AS g(i),
+// unnest(a) u(x)), and a WITH query with column names.
+func notACall(toks []token, first, i int) bool {
+	if first >= 1 {
+		p := toks[first-1]
+		switch {
+		case p.kind == tokWord && p.text == "as":
+			return true
+		case isPunct(p, ")"):
+			return true
+		case isPunct(p, ":") && first >= 2 && isPunct(toks[first-2], ":") && toks[first-2].end == p.start:
+			return true
+		}
+	}
+	close := matching(toks, i+1)
+	if close < 0 {
+		return false
+	}
+	if close+1 < len(toks) && toks[close+1].kind == tokString {
+		return true // type 'literal'
+	}
+	// WITH name (col, ...) AS [NOT] [MATERIALIZED] (SELECT ...
+	if first >= 1 && (isWord(toks[first-1], "with") || isWord(toks[first-1], "recursive") || isPunct(toks[first-1], ",")) {
+		for k := i + 2; k < close; k++ {
+			if !isName(toks[k]) && !isPunct(toks[k], ",") {
+				return false
+			}
+		}
+		k := close + 1
+		if k >= len(toks) || !isWord(toks[k], "as") {
+			return false
+		}
+		k++
+		if k < len(toks) && isWord(toks[k], "not") {
+			k++
+		}
+		if k < len(toks) && isWord(toks[k], "materialized") {
+			k++
+		}
+		if k+1 < len(toks) && isPunct(toks[k], "(") {
+			n := toks[k+1]
+			return isPunct(n, "(") || isWord(n, "select") || isWord(n, "values") || isWord(n, "with") || isWord(n, "table")
+		}
+	}
+	return false
+}
+
+// matching returns the index of the ')' that closes the '(' at toks[open].
+func matching(toks []token, open int) int {
+	depth := 0
+	for k := open; k < len(toks); k++ {
+		switch {
+		case isPunct(toks[k], "("):
+			depth++
+		case isPunct(toks[k], ")"):
+			depth--
+			if depth == 0 {
+				return k
+			}
+		}
+	}
+	return -1
+}
+
+func isRefused(class byte) bool {
+	return class != classAllowed && class != classKeyword
+}
+
+func isPunct(t token, s string) bool { return t.kind == tokPunct && t.text == s }
+
+func isWord(t token, s string) bool { return t.kind == tokWord && t.text == s }
+
+func isName(t token) bool { return t.kind == tokWord || t.kind == tokQuotedIdent }
+
+func qualified(schema, name string) string {
+	if schema == "" {
+		return name
+	}
+	return schema + "." + name
 }

@@ -205,7 +205,7 @@ func render(sql string) (string, error) {
 }
 
 // literalParts returns the bodies of a literal token's parts with doubled
-// quotes still doubled for E” and U&” (their decoders undo them) and
+// quotes still doubled for E'...' and U&'...' (their decoders undo them) and
 // undone for the others.
 func literalParts(sql string, t token) ([]string, error) {
 	raw := sql[t.start:t.end]
@@ -251,7 +251,7 @@ func literalParts(sql string, t token) ([]string, error) {
 	}
 }
 
-// decodeEscape decodes an E” body as scan.l's xe rules do.
+// decodeEscape decodes an E'...' body as scan.l's xe rules do.
 func decodeEscape(s string) (string, error) {
 	var b []byte
 	for i := 0; i < len(s); i++ {
@@ -329,7 +329,7 @@ func decodeEscape(s string) (string, error) {
 	return string(b), nil
 }
 
-// decodeUnicode decodes a U&” body with escape character esc.
+// decodeUnicode decodes a U&'...' body with escape character esc.
 func decodeUnicode(s string, esc byte) (string, error) {
 	var b []byte
 	pending := rune(0) // a high surrogate waiting for its pair

@@ -44,12 +44,14 @@ for n, s in [
     ("upsert word", "UPSERT INTO customers VALUES (1)"),
 ]:
     q("write", n, s, 400, NA)
-# Functions: the screener knows some; the READ ONLY transaction stops the rest.
+# Functions: deny by default (sqlguard's generated catalog). A user-defined
+# function is refused by the screener; the READ ONLY transaction would stop
+# it too (connector's TestReadOnlyHoldsForSuperuser).
 for n, s, st, code in [
-    ("function that writes", "SELECT record_visit('agent was here')", 403, "read_only"),
-    ("function that writes in a subquery", "SELECT count(*) FROM (SELECT record_visit('x')) s", 403, "read_only"),
-    ("function that writes, quoted name", "SELECT \"record_visit\"('x')", 403, "read_only"),
-    ("function that writes, schema-qualified", "SELECT public.record_visit('x')", 403, "read_only"),
+    ("function that writes", "SELECT record_visit('agent was here')", 400, NA),
+    ("function that writes in a subquery", "SELECT count(*) FROM (SELECT record_visit('x')) s", 400, NA),
+    ("function that writes, quoted name", "SELECT \"record_visit\"('x')", 400, NA),
+    ("function that writes, schema-qualified", "SELECT public.record_visit('x')", 400, NA),
     ("nextval", "SELECT nextval('audit_log_id_seq')", 400, NA),
     ("setval", "SELECT setval('audit_log_id_seq', 1)", 400, NA),
     ("set_config", "SELECT set_config('default_transaction_read_only', 'off', false)", 400, NA),
@@ -73,6 +75,87 @@ for n, s, st, code in [
     ("private schema via quoted name", "SELECT * FROM \"private\".\"api_secrets\"", 403, "permission_denied"),
 ]:
     q("write", n, s, st, code)
+
+# --- the screener reads as PostgreSQL does, by class ------------------------
+# Every refused case hides a call or a statement where an earlier lexer saw a
+# comment or a literal; every 200 case is benign text in the same shapes.
+# sqlguard gives syntax_error / statement_not_allowed / function_not_allowed;
+# the connector answers each as statement_not_allowed (400).
+SYN = FN = NA
+for cat, n, s, st, code in [
+    # -- ends at \r as well as \n.
+    ("comment-split", "cr ends a line comment, call after", "SELECT 1 -- x\rFROM pg_advisory_lock(42)", 400, FN),
+    ("comment-split", "cr ends a line comment, second statement", "SELECT 1 --\r; DELETE FROM orders", 400, NA),
+    ("comment-split", "cr then other sessions", "SELECT 1 -- \r, (SELECT count(*) FROM pg_stat_activity)", 400, NA),
+    ("comment-split", "cr inside an operator comment", "SELECT 2 *--\rpg_terminate_backend(1)", 400, FN),
+    ("comment-split", "comment start inside an operator", "SELECT 2 */* x */ pg_advisory_lock(1)", 400, FN),
+    ("comment-split", "cr comment, benign", "SELECT 1 AS a -- trailing\r, 2 AS b", 200, ""),
+    ("comment-split", "nested block comment, benign", "SELECT /* a /* b */ c */ 1 AS a", 200, ""),
+    # A continued literal keeps the first part's mode.
+    ("continuation-split", "E string continued, escaped quote", "SELECT E'a'\n'\\'' , pg_advisory_lock(1) --'", 400, FN),
+    ("continuation-split", "E string continued after a comment", "SELECT E'a' -- c\n'\\'' , pg_terminate_backend(1) --'", 400, FN),
+    ("continuation-split", "E string continued after cr and a comment line", "SELECT E'a'\r-- c\r'\\'' ; DELETE FROM orders --'", 400, NA),
+    ("continuation-split", "continued E string, benign", "SELECT E'it\\'s'\n' \\'fine\\'' AS s", 200, ""),
+    ("continuation-split", "continued plain string, benign", "SELECT 'a' -- c\n'b' AS s", 200, ""),
+    ("continuation-split", "continued U& string with UESCAPE, benign", "SELECT U&'!0041'\n'!0042' UESCAPE '!' AS s", 200, ""),
+    ("continuation-split", "bit string has no doubled quote: all literal, two of them", "SELECT B'1'', pg_advisory_lock(1), '", 400, "sql_error"),
+    ("continuation-split", "prefix letter belongs to the identifier", "SELECT texte'\\', pg_advisory_lock(1), '\\'", 400, FN),
+    ("continuation-split", "dollar tag with digit is a parameter", "SELECT $1$ ; DELETE FROM orders $1$", 400, NA),
+    ("continuation-split", "NUL cuts the statement", "SELECT 1 AS a\u0000; DELETE FROM orders", 400, "invalid_request"),
+    # Volatile built-ins: refused unless on the allow-list.
+    ("volatile", "currval", "SELECT currval('audit_log_id_seq')", 400, FN),
+    ("volatile", "lastval", "SELECT lastval()", 400, FN),
+    ("volatile", "pg_export_snapshot", "SELECT pg_export_snapshot()", 400, FN),
+    ("volatile", "random is allowed", "SELECT random() < 2 AS ok", 200, ""),
+    ("volatile", "clock_timestamp is allowed", "SELECT clock_timestamp() IS NOT NULL AS ok", 200, ""),
+    ("volatile", "gen_random_uuid is allowed", "SELECT gen_random_uuid() IS NOT NULL AS ok", 200, ""),
+    ("volatile", "table size is allowed", "SELECT pg_total_relation_size('customers') > 0 AS ok", 200, ""),
+    ("volatile", "unknown function", "SELECT no_such_function(1)", 400, FN),
+    # Refused classes, whatever their volatility.
+    ("denied-class", "setseed", "SELECT setseed(0.5)", 400, FN),
+    ("denied-class", "txid_current burns an xid", "SELECT txid_current()", 400, FN),
+    ("denied-class", "pg_current_xact_id burns an xid", "SELECT pg_current_xact_id()", 400, FN),
+    ("denied-class", "brin summarize", "SELECT brin_summarize_new_values('customers_pkey')", 400, FN),
+    ("denied-class", "gin clean pending list", "SELECT gin_clean_pending_list('customers_pkey')", 400, FN),
+    ("denied-class", "lo_from_bytea", "SELECT lo_from_bytea(0, 'x')", 400, FN),
+    ("denied-class", "lo_create", "SELECT lo_create(0)", 400, FN),
+    ("denied-class", "advisory xact lock", "SELECT pg_try_advisory_xact_lock(1)", 400, FN),
+    ("denied-class", "advisory lock many", "SELECT count(pg_advisory_lock(g)) FROM generate_series(1, 1000000) g", 400, FN),
+    ("denied-class", "cancel backend", "SELECT pg_cancel_backend(pg_backend_pid())", 400, FN),
+    ("denied-class", "replication slot", "SELECT pg_create_physical_replication_slot('x')", 400, FN),
+    ("denied-class", "statistics reset, shared", "SELECT pg_stat_reset_shared('bgwriter')", 400, FN),
+    ("denied-class", "pg_ls_dir", "SELECT * FROM pg_ls_dir('.')", 400, FN),
+    ("denied-class", "pg_stat_file", "SELECT pg_stat_file('postgresql.conf')", 400, FN),
+    ("denied-class", "xpath", "SELECT xpath('/a', '<a/>'::xml)", 400, FN),
+    ("denied-class", "xmlparse", "SELECT xmlparse(document '<a/>')", 400, FN),
+    ("denied-class", "xml cast", "SELECT '<a/>'::xml", 400, FN),
+    ("denied-class", "xmltable", "SELECT * FROM xmltable('/a' PASSING '<a/>' COLUMNS x int)", 400, FN),
+    ("denied-class", "xml_is_well_formed", "SELECT xml_is_well_formed('<a/>')", 400, FN),
+    ("denied-class", "table_to_xml runs a query", "SELECT table_to_xml('customers', true, true, '')", 400, FN),
+    ("denied-class", "cursor_to_xml", "SELECT cursor_to_xml('c', 1, true, true, '')", 400, FN),
+    ("denied-class", "attribute notation", "SELECT c.pg_advisory_lock FROM customers c", 400, FN),
+    # Schema-qualified and quoted calls name the same function.
+    ("qualified-call", "pg_catalog.lo_import", "SELECT pg_catalog.lo_import('/etc/passwd')", 400, FN),
+    ("qualified-call", "quoted schema and name", "SELECT \"pg_catalog\".\"lo_import\"('/etc/passwd')", 400, FN),
+    ("qualified-call", "database-qualified", "SELECT postgres.pg_catalog.set_config('role', 'postgres', false)", 400, FN),
+    ("qualified-call", "spaces and comments around the dot", "SELECT PG_CATALOG /* x */ . PG_TERMINATE_BACKEND (1)", 400, FN),
+    ("qualified-call", "comment between name and parenthesis", "SELECT pg_advisory_lock/**/(1)", 400, FN),
+    ("qualified-call", "other schema", "SELECT public.lower('X')", 400, FN),
+    ("qualified-call", "pg_catalog.lower is allowed", "SELECT pg_catalog.lower('X') AS l", 200, ""),
+    ("qualified-call", "alias with columns is no call", "SELECT i FROM generate_series(1, 3) AS g(i)", 200, ""),
+    ("qualified-call", "WITH column names are no call", "WITH x(a) AS (SELECT 1) SELECT a FROM x", 200, ""),
+    # Other sessions' SQL.
+    ("other-sessions", "pg_stat_activity", "SELECT query FROM pg_stat_activity", 400, NA),
+    ("other-sessions", "pg_stat_activity qualified", "SELECT query FROM pg_catalog.pg_stat_activity", 400, NA),
+    ("other-sessions", "pg_stat_get_activity", "SELECT * FROM pg_stat_get_activity(NULL)", 400, FN),
+    ("other-sessions", "pg_stat_get_backend_activity", "SELECT pg_stat_get_backend_activity(s) FROM pg_stat_get_backend_idset() s", 400, FN),
+    ("other-sessions", "pg_locks", "SELECT * FROM pg_locks", 400, NA),
+    ("other-sessions", "pg_blocking_pids", "SELECT pg_blocking_pids(1)", 400, FN),
+    # Typos are syntax errors, not refusals (the connector still says statement_not_allowed).
+    ("typo", "selec", "selec 1", 400, SYN),
+    ("typo", "unterminated E string", "SELECT E'abc\\'", 400, SYN),
+]:
+    q(cat, n, s, st, code)
 
 # --- DDL --------------------------------------------------------------------
 for n, s in [
