@@ -60,7 +60,9 @@ const (
 	// database (0.1-2 ms in one region) and low enough that a request on a
 	// dead connection still answers within a second. A pooler that queues
 	// the transaction longer (its pool full) costs one reconnect, not an
-	// error: the retry has no liveness deadline.
+	// error: the retry has no liveness deadline. Finding a live connection
+	// is part of acquiring one, so it takes at most half of
+	// ACQUIRE_TIMEOUT_MS, and the retry's connect gets the rest.
 	livenessTimeout = 500 * time.Millisecond
 )
 
@@ -166,7 +168,7 @@ func execOnce(ctx context.Context, a *app, sql string, args []any, maxRows int, 
 	if stale {
 		lctx, lcancel := context.WithCancel(qctx)
 		defer lcancel()
-		timer := time.AfterFunc(livenessTimeout, func() {
+		timer := time.AfterFunc(min(livenessTimeout, a.cfg.AcquireTimeout/2), func() {
 			if state.CompareAndSwap(0, 2) {
 				lcancel()
 			}

@@ -73,37 +73,41 @@ func coldQuery(t *testing.T, url string) time.Duration {
 func TestThawAfterSilentDrop(t *testing.T) {
 	c := startCluster(t, pgtest.Options{PgBouncer: true})
 	for _, tg := range proxiedTargets(t, c, "reliability-thaw") {
-		t.Run(tg.name, func(t *testing.T) {
-			cold := coldQuery(t, tg.url)
-			h := newHandler(tg.url, map[string]string{"POOL_SIZE": "1", "ACQUIRE_TIMEOUT_MS": "2000", "QUERY_TIMEOUT_MS": "5000"})
-			defer h.Close()
-			if r := serve(h, http.MethodPost, "/v1/query", queryBody("SELECT 1")); r.status != http.StatusOK {
-				t.Fatalf("warm-up: %d %s %s", r.status, r.code, r.msg)
-			}
-			time.Sleep(1200 * time.Millisecond) // idle past the 1 s staleness mark
-			if n := tg.proxy.Blackhole(); n != 1 {
-				t.Fatalf("blackholed %d connections, want the pool's 1", n)
-			}
-			r := serve(h, http.MethodPost, "/v1/query", queryBody("SELECT 2 AS thawed"))
-			if r.status != http.StatusOK {
-				t.Fatalf("first request after the thaw: %d %s %s after %v", r.status, r.code, r.msg, r.dur())
-			}
-			bound := max(2*time.Second, 500*time.Millisecond+3*cold+250*time.Millisecond)
-			if r.dur() > bound {
-				t.Errorf("first request after the thaw took %v, past %v", r.dur(), bound)
-			}
-			// The next one is as fast as any warm request: no slot is held.
-			r2 := serve(h, http.MethodPost, "/v1/query", queryBody("SELECT 3"))
-			if r2.status != http.StatusOK {
-				t.Errorf("second request after the thaw: %d %s %s", r2.status, r2.code, r2.msg)
-			}
-			p, rr := readyPool(t, h)
-			if rr.status != http.StatusOK || p.Total > 1 || p.Acquired != 0 {
-				t.Errorf("pool after the thaw: %+v (/ready %d %s)", p, rr.status, rr.code)
-			}
-			report(t, "%s, POOL_SIZE=1: first request after a silent drop answered 200 in %v (bound %v; a cold first query here took %v); the next in %v",
-				tg.name, r.dur().Round(time.Millisecond), bound.Round(time.Millisecond), cold.Round(time.Millisecond), r2.dur().Round(time.Millisecond))
-		})
+		// ACQUIRE_TIMEOUT_MS=400: the liveness wait shrinks to half of it,
+		// so the retry still has time to connect.
+		for _, acquireMS := range []string{"2000", "400"} {
+			t.Run(tg.name+"/acquire="+acquireMS, func(t *testing.T) {
+				cold := coldQuery(t, tg.url)
+				h := newHandler(tg.url, map[string]string{"POOL_SIZE": "1", "ACQUIRE_TIMEOUT_MS": acquireMS, "QUERY_TIMEOUT_MS": "5000"})
+				defer h.Close()
+				if r := serve(h, http.MethodPost, "/v1/query", queryBody("SELECT 1")); r.status != http.StatusOK {
+					t.Fatalf("warm-up: %d %s %s", r.status, r.code, r.msg)
+				}
+				time.Sleep(1200 * time.Millisecond) // idle past the 1 s staleness mark
+				if n := tg.proxy.Blackhole(); n != 1 {
+					t.Fatalf("blackholed %d connections, want the pool's 1", n)
+				}
+				r := serve(h, http.MethodPost, "/v1/query", queryBody("SELECT 2 AS thawed"))
+				if r.status != http.StatusOK {
+					t.Fatalf("first request after the thaw: %d %s %s after %v", r.status, r.code, r.msg, r.dur())
+				}
+				bound := max(2*time.Second, 500*time.Millisecond+3*cold+250*time.Millisecond)
+				if r.dur() > bound {
+					t.Errorf("first request after the thaw took %v, past %v", r.dur(), bound)
+				}
+				// The next one is as fast as any warm request: no slot is held.
+				r2 := serve(h, http.MethodPost, "/v1/query", queryBody("SELECT 3"))
+				if r2.status != http.StatusOK {
+					t.Errorf("second request after the thaw: %d %s %s", r2.status, r2.code, r2.msg)
+				}
+				p, rr := readyPool(t, h)
+				if rr.status != http.StatusOK || p.Total > 1 || p.Acquired != 0 {
+					t.Errorf("pool after the thaw: %+v (/ready %d %s)", p, rr.status, rr.code)
+				}
+				report(t, "%s, POOL_SIZE=1, ACQUIRE_TIMEOUT_MS=%s: first request after a silent drop answered 200 in %v (bound %v; a cold first query here took %v); the next in %v",
+					tg.name, acquireMS, r.dur().Round(time.Millisecond), bound.Round(time.Millisecond), cold.Round(time.Millisecond), r2.dur().Round(time.Millisecond))
+			})
+		}
 	}
 }
 
