@@ -164,12 +164,25 @@ func checkName(toks []token, i int) *Rejection {
 	quoted := t.kind == tokQuotedIdent
 	call := i+1 < len(toks) && isPunct(toks[i+1], "(")
 	if quoted && strings.HasPrefix(name, "U&") {
-		if call {
-			// U&"\0073et_config" spells a name the screener would have to
-			// decode, with a UESCAPE that may follow; no honest query needs it.
+		// U&"\0073et_config" spells a name with escapes, and a UESCAPE
+		// clause after it may change the escape character.
+		esc, next := byte('\\'), i+1
+		if next+1 < len(toks) && isWord(toks[next], "uescape") && toks[next+1].kind == tokString {
+			e := toks[next+1].text
+			if toks[next+1].mode != modePlain || len(e) != 3 {
+				return reject(CodeSyntaxError, "invalid UESCAPE %s: it takes one character in plain quotes", clip(e))
+			}
+			esc, next = e[1], next+2
+		}
+		if next < len(toks) && isPunct(toks[next], "(") {
+			// No honest query calls a function by an escaped name.
 			return reject(CodeFunctionNotAllowed, "calling a function by a Unicode-escaped name (U&\"...\") is not allowed")
 		}
-		return nil
+		decoded, err := decodeUnicode(name[2:], esc, 0)
+		if err != nil {
+			return reject(CodeSyntaxError, "cannot read the Unicode-escaped name %s: %v", clip(name), err)
+		}
+		name, call = truncateIdent(decoded), false
 	}
 	if why := refusedRelation(name); why != "" {
 		return reject(CodeStatementNotAllowed, "%s is not readable here: it shows %s, and every agent shares this role", name, why)

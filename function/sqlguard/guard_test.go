@@ -159,6 +159,14 @@ func TestCheckRejects(t *testing.T) {
 		{"SELECT " + strings.Repeat("a", 70) + "(1)", fn, strings.Repeat("a", 63) + " is"},
 		{`SELECT U&"\0073et_config"('role', 'x', false)`, fn, "Unicode-escaped"},
 		{`SELECT pg_catalog.u&"\0073et_config"('a', 'b', true)`, fn, "Unicode-escaped"},
+		// U&"..." names are decoded, UESCAPE included.
+		{`SELECT * FROM U&"pg_stat_activit\0079"`, stm, "pg_stat_activity"},
+		{`SELECT * FROM pg_catalog.U&"pg_stat_activit!0079" UESCAPE '!'`, stm, "pg_stat_activity"},
+		{`SELECT '<a/>'::U&"\0078ml"`, fn, "xml type"},
+		{`SELECT c.U&"pg_advisory_loc\006B" FROM customers c`, fn, "pg_advisory_lock"},
+		{`SELECT U&"!0073et_config" UESCAPE '!' ('a', 'b', true)`, fn, "Unicode-escaped"},
+		{`SELECT 1 AS U&"\D800"`, syn, "surrogate"},
+		{`SELECT 1 AS U&"x" UESCAPE 'ab'`, syn, "UESCAPE"},
 		// Alias and type positions still refuse a refused built-in.
 		{"SELECT * FROM generate_series(1, 2) AS lo_import(a)", fn, "lo_import"},
 		{"WITH setseed(a) AS (SELECT 1) SELECT 1", fn, "setseed"},
@@ -205,6 +213,7 @@ func TestCheckAllowsCalls(t *testing.T) {
 		"SELECT t.lower FROM t",
 		"SELECT 1 OPERATOR(pg_catalog.+) 2",
 		"SELECT x FROM xml_payloads",
+		`SELECT 1 AS U&"d\0061t\+000061", 2 AS U&"!0061" UESCAPE '!'`,
 	} {
 		if _, err := Check(sql); err != nil {
 			t.Errorf("Check(%q): %v", sql, err)

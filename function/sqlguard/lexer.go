@@ -3,6 +3,7 @@ package sqlguard
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 )
 
 type tokenKind int
@@ -391,3 +392,96 @@ func isIdentChar(c byte) bool { return isIdentStart(c) || isDigit(c) }
 
 // isIdentCont is scan.l's {ident_cont}: identifiers may hold '$'.
 func isIdentCont(c byte) bool { return isIdentChar(c) || c == '$' }
+
+// decodeUnicode decodes the body of a U&'...' literal or U&"..." name
+// with escape character esc (doubled, if not 0, is a quote still doubled in
+// s), as the server
+// does after the lexer: esc followed by 4 hex digits, or by + and 6, or by
+// itself.
+func decodeUnicode(s string, esc, doubled byte) (string, error) {
+	var b []byte
+	pending := rune(0) // a high surrogate waiting for its pair
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == doubled && doubled != 0 {
+			i++
+		}
+		if c != esc {
+			if pending != 0 {
+				return "", errors.New("invalid Unicode surrogate pair")
+			}
+			b = append(b, c)
+			continue
+		}
+		var r rune
+		switch {
+		case i+1 < len(s) && s[i+1] == esc:
+			if pending != 0 {
+				return "", errors.New("invalid Unicode surrogate pair")
+			}
+			b = append(b, esc)
+			i++
+			continue
+		case i+1 < len(s) && s[i+1] == '+':
+			v, ok := hexRun(s, i+2, 6)
+			if !ok {
+				return "", errors.New("invalid Unicode escape")
+			}
+			r = rune(v)
+			i += 7
+		default:
+			v, ok := hexRun(s, i+1, 4)
+			if !ok {
+				return "", errors.New("invalid Unicode escape")
+			}
+			r = rune(v)
+			i += 4
+		}
+		switch {
+		case pending != 0:
+			if r < 0xDC00 || r > 0xDFFF {
+				return "", errors.New("invalid Unicode surrogate pair")
+			}
+			b = utf8.AppendRune(b, 0x10000+(pending-0xD800)<<10+(r-0xDC00))
+			pending = 0
+		case r >= 0xD800 && r <= 0xDBFF:
+			pending = r
+		case (r >= 0xDC00 && r <= 0xDFFF) || r == 0 || r > 0x10FFFF:
+			return "", errors.New("invalid Unicode escape value")
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	if pending != 0 {
+		return "", errors.New("invalid Unicode surrogate pair")
+	}
+	return string(b), nil
+}
+
+func isHex(c byte) bool {
+	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func hexVal(c byte) int {
+	switch {
+	case isDigit(c):
+		return int(c - '0')
+	case c >= 'a':
+		return int(c-'a') + 10
+	}
+	return int(c-'A') + 10
+}
+
+func hexRun(s string, i, n int) (rune, bool) {
+	if i+n > len(s) {
+		return 0, false
+	}
+	v := rune(0)
+	for k := i; k < i+n; k++ {
+		if !isHex(s[k]) {
+			return 0, false
+		}
+		v = v*16 + rune(hexVal(s[k]))
+	}
+	return v, true
+}
