@@ -84,6 +84,14 @@ func TestUnavailableIsRetryable(t *testing.T) {
 		if msg := r.json(t)["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "refused the function's login") {
 			t.Errorf("message %q", msg)
 		}
+		// /ready without a key: not ready, and not the server's words.
+		rr := do(h, http.MethodGet, "/ready", nil, nil)
+		if rr.status != http.StatusServiceUnavailable || rr.header.Get("Retry-After") == "" || strings.Contains(string(rr.body), "nosuch") {
+			t.Errorf("/ready without a key: %d %s", rr.status, rr.body)
+		}
+		if rr := do(h, http.MethodGet, "/ready", nil, authJSON); !strings.Contains(string(rr.body), "nosuch") {
+			t.Errorf("/ready with a key does not say why: %d %s", rr.status, rr.body)
+		}
 	}
 	for _, tg := range targets() {
 		t.Run("operator cancel "+tg.name, func(t *testing.T) {

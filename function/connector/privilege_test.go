@@ -151,8 +151,14 @@ func checkRefused(t *testing.T, h http.Handler, reason string) {
 	if r := do(h, http.MethodGet, "/v1/schema", nil, authJSON); r.status != http.StatusServiceUnavailable || r.errCode(t) != CodePrivilegedRole {
 		t.Errorf("/v1/schema = %d %s", r.status, r.body)
 	}
-	if r := do(h, http.MethodGet, "/ready", nil, nil); r.status != http.StatusServiceUnavailable || r.errCode(t) != CodePrivilegedRole {
-		t.Errorf("/ready = %d %s", r.status, r.body)
+	if r := do(h, http.MethodGet, "/ready", nil, authJSON); r.status != http.StatusServiceUnavailable || r.errCode(t) != CodePrivilegedRole ||
+		!strings.Contains(string(r.body), reason) {
+		t.Errorf("/ready with a key = %d %s", r.status, r.body)
+	}
+	// Without a key: not ready, and not why (the role and its powers).
+	if r := do(h, http.MethodGet, "/ready", nil, nil); r.status != http.StatusServiceUnavailable || r.errCode(t) != CodePrivilegedRole ||
+		strings.Contains(string(r.body), reason) {
+		t.Errorf("/ready without a key = %d %s", r.status, r.body)
 	}
 }
 

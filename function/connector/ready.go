@@ -32,8 +32,26 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	if e := a.priv.refusal(); e != nil {
+	// Without a key, only whether the instance is ready: its figures
+	// (requests served, pool use) tell an outsider about the traffic, and
+	// the reasons it is not (the role, the server's messages) about the
+	// deployment. A wrong key is a 401, so an operator sees the mistake.
+	header := r.Header.Get("Authorization")
+	authed := header != ""
+	if authed {
+		if _, e := a.authenticate(header); e != nil {
+			writeError(w, r, e)
+			return
+		}
+	}
+	fail := func(e *Error) {
+		if !authed {
+			e = &Error{Code: e.Code, RetryAfter: e.RetryAfter, Message: "not ready; the function's log has the reason (send an API key to see it here)"}
+		}
 		writeError(w, r, e)
+	}
+	if e := a.priv.refusal(); e != nil {
+		fail(e)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.AcquireTimeout)
@@ -47,24 +65,14 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
 		// limit (a scale-out storm) is busy, not unreachable. Anything
 		// else, even a refused login, is this instance's fault: 503.
 		e := acquireError(err)
-		if e.Code == CodePrivilegedRole {
-			writeError(w, r, e)
-			return
-		}
 		if statusOf(e.Code) != http.StatusServiceUnavailable {
 			e = unavailable(CodeDatabaseUnavailable, "the database is unreachable")
 		}
-		writeError(w, r, e)
+		fail(e)
 		return
 	}
-	// Without a key, only whether the instance is ready: its figures
-	// (requests served, pool use) tell an outsider about the traffic.
-	if r.Header.Get("Authorization") == "" {
+	if !authed {
 		writeRaw(w, http.StatusOK, []byte(`{"status":"ready"}`))
-		return
-	}
-	if _, e := a.authenticate(r.Header.Get("Authorization")); e != nil {
-		writeError(w, r, e)
 		return
 	}
 	s := a.pool.Stat()
