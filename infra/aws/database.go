@@ -129,13 +129,24 @@ func newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, net *netw
 	if err != nil {
 		return nil, fmt.Errorf("proxy role: %w", err)
 	}
+	stmts := []statement{{
+		Sid:      "ReadDatabaseCredentials",
+		Actions:  []string{"secretsmanager:GetSecretValue"},
+		Resource: secretArn,
+	}}
+	if k := cfg.AWS.ExistingDBSecretKmsKeyArn; k != "" && !d.Creates() {
+		// A customer-managed key on the existing secret: without kms:Decrypt the proxy
+		// cannot read the credentials (aws-cdk#28847). Only through Secrets Manager.
+		stmts = append(stmts, statement{
+			Sid:       "DecryptDatabaseCredentials",
+			Actions:   []string{"kms:Decrypt"},
+			Resource:  pulumi.String(k),
+			Condition: map[string]any{"StringEquals": map[string]any{"kms:ViaService": "secretsmanager." + strings.Split(k, ":")[3] + ".amazonaws.com"}},
+		})
+	}
 	if _, err := iam.NewRolePolicy(ctx, name+"-proxy-secret", &iam.RolePolicyArgs{
-		Role: proxyRole.ID(),
-		Policy: policyJSON(statement{
-			Sid:      "ReadDatabaseCredentials",
-			Actions:  []string{"secretsmanager:GetSecretValue"},
-			Resource: secretArn,
-		}),
+		Role:   proxyRole.ID(),
+		Policy: policyJSON(stmts...),
 	}, parent); err != nil {
 		return nil, fmt.Errorf("proxy role policy: %w", err)
 	}
@@ -203,9 +214,10 @@ func dbUserARN(proxyArn, user string) (string, error) {
 
 // statement is one Allow statement of an IAM policy.
 type statement struct {
-	Sid      string
-	Actions  []string
-	Resource pulumi.StringInput
+	Sid       string
+	Actions   []string
+	Resource  pulumi.StringInput
+	Condition map[string]any // optional
 }
 
 // policyJSON renders Allow statements as an IAM policy document.
@@ -218,9 +230,11 @@ func policyJSON(stmts ...statement) pulumi.StringOutput {
 		doc := map[string]any{"Version": "2012-10-17"}
 		var list []map[string]any
 		for i, s := range stmts {
-			list = append(list, map[string]any{
-				"Sid": s.Sid, "Effect": "Allow", "Action": s.Actions, "Resource": rs[i],
-			})
+			st := map[string]any{"Sid": s.Sid, "Effect": "Allow", "Action": s.Actions, "Resource": rs[i]}
+			if s.Condition != nil {
+				st["Condition"] = s.Condition
+			}
+			list = append(list, st)
 		}
 		doc["Statement"] = list
 		b, err := json.Marshal(doc)

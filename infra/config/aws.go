@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +31,9 @@ type AWS struct {
 	ExistingDBInstanceID      string `json:"existingDbInstanceId"`
 	ExistingDBSecretArn       string `json:"existingDbSecretArn"`
 	ExistingDBSecurityGroupID string `json:"existingDbSecurityGroupId"`
+	// ExistingDBSecretKmsKeyArn is the customer-managed KMS key of that secret, if it has
+	// one: the proxy's role then gets kms:Decrypt on it through Secrets Manager only.
+	ExistingDBSecretKmsKeyArn string `json:"existingDbSecretKmsKeyArn"`
 	// AlarmTopicArn, when set, receives the cold-start alarm.
 	AlarmTopicArn string `json:"alarmTopicArn"`
 }
@@ -107,10 +109,6 @@ var (
 	cidr16    = regexp.MustCompile(`^(\d{1,3})\.(\d{1,3})\.0\.0/(1[6-9]|2[0-2])$`)
 )
 
-// reservedDBUsers are admin roles the function must never be: the created database's
-// master user and the RDS and PostgreSQL built-ins.
-var reservedDBUsers = []string{"aacadmin", "postgres", "rdsadmin", "rds_superuser", "azure_pg_admin", "cloudsqlsuperuser"}
-
 func (a *AWS) validate(c *Config, v *Problems) {
 	if c.MemoryMB < LambdaMinMemoryMB || c.MemoryMB > LambdaMaxMemoryMB {
 		v.Addf("memoryMB", c.MemoryMB, "%d to %d (Lambda memory range)", LambdaMinMemoryMB, LambdaMaxMemoryMB)
@@ -120,9 +118,6 @@ func (a *AWS) validate(c *Config, v *Problems) {
 	}
 	if !containsInt(CloudWatchRetentionDays, c.LogRetentionDays) {
 		v.Addf("logRetentionDays", c.LogRetentionDays, "one of the CloudWatch Logs retention periods: %s", joinInts(CloudWatchRetentionDays))
-	}
-	if c.Database.Creates() && slices.Contains(reservedDBUsers, c.Database.User) {
-		v.Addf("database.user", c.Database.User, "a role other than %s: the stack's master user is aacadmin and the function connects as a separate read-only role (scripts/dbrole)", strings.Join(reservedDBUsers, ", "))
 	}
 	if a.FunctionURLAuth != "NONE" && a.FunctionURLAuth != "AWS_IAM" {
 		v.Add("aws.functionUrlAuth", a.FunctionURLAuth, "NONE (bearer API keys checked by the function) or AWS_IAM")
@@ -150,7 +145,7 @@ func (a *AWS) validate(c *Config, v *Problems) {
 		if major, err := strconv.Atoi(db.EngineVersion); err != nil || major < 13 || major > 17 {
 			v.Add("database.engineVersion", db.EngineVersion, "a PostgreSQL major version RDS Proxy supports: 13 to 17")
 		}
-		if a.ExistingDBInstanceID != "" || a.ExistingDBSecretArn != "" || a.ExistingDBSecurityGroupID != "" {
+		if a.ExistingDBInstanceID != "" || a.ExistingDBSecretArn != "" || a.ExistingDBSecurityGroupID != "" || a.ExistingDBSecretKmsKeyArn != "" {
 			v.Add("database.mode", db.Mode, "existing (aws.existingDb* are set, which only apply to an existing database)")
 		}
 	case "existing":
@@ -159,6 +154,9 @@ func (a *AWS) validate(c *Config, v *Problems) {
 		}
 		if !arnSecret.MatchString(a.ExistingDBSecretArn) {
 			v.Add("aws.existingDbSecretArn", a.ExistingDBSecretArn, "the Secrets Manager secret ARN with the credentials of database.user (required with database.mode existing)")
+		}
+		if k := a.ExistingDBSecretKmsKeyArn; k != "" && !(strings.HasPrefix(k, "arn:") && strings.Contains(k, ":kms:") && strings.Contains(k, ":key/")) {
+			v.Add("aws.existingDbSecretKmsKeyArn", k, "a KMS key ARN, arn:aws:kms:REGION:ACCOUNT:key/ID (the customer-managed key of aws.existingDbSecretArn), or unset for the aws/secretsmanager key")
 		}
 		if !strings.HasPrefix(a.ExistingDBSecurityGroupID, "sg-") {
 			v.Add("aws.existingDbSecurityGroupId", a.ExistingDBSecurityGroupID, "the database's security group id, sg-... (required with database.mode existing)")

@@ -361,6 +361,9 @@ func (c *Config) validate(v *Problems, d *decoder) {
 	}
 	if !isIdent(db.User) {
 		v.Add("database.user", db.User, "a PostgreSQL identifier (letters, digits, _)")
+	} else if slices.Contains(reservedDBUsers, strings.ToLower(db.User)) {
+		// Every API-key holder acts as this role.
+		v.Addf("database.user", db.User, "a role other than %s: those are admin roles (a created database's admin is aacadmin); the function connects as a separate read-only role (scripts/dbrole)", strings.Join(reservedDBUsers, ", "))
 	}
 	if db.StorageGB < 20 || db.StorageGB > 65536 {
 		v.Add("database.storageGB", db.StorageGB, "20 to 65536")
@@ -669,6 +672,11 @@ func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 func TempFileLimitKB(storageGB int) int {
 	return max(1<<20, storageGB*(1<<20)/10)
 }
+
+// reservedDBUsers are admin roles the function must never be: the admin of a database
+// the stack creates (AWS and Azure) and the built-in admins of RDS, Cloud SQL, Azure
+// and PostgreSQL.
+var reservedDBUsers = []string{"aacadmin", "postgres", "rdsadmin", "rds_superuser", "azure_pg_admin", "azuresu", "cloudsqladmin", "cloudsqlsuperuser"}
 
 // providerNamespaces are the providers whose config a stack file may carry.
 var providerNamespaces = map[string]bool{"aws": true, "gcp": true, "azure-native": true, "pulumi": true}

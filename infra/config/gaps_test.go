@@ -28,6 +28,10 @@ func TestConfigGaps(t *testing.T) {
 			[]string{"ai-agent-connector:aws = ", "only for cloud aws", "cloud is gcp"}},
 		{"aws provider key in a gcp stack", "  ai-agent-connector:cloud: gcp\n  aws:region: us-east-1\n",
 			[]string{"aws:region", "provider config of aws in a gcp stack"}},
+		{"function as the aws admin", "  ai-agent-connector:cloud: aws\n  ai-agent-connector:database:\n    user: aacadmin\n",
+			[]string{"database.user = \"aacadmin\"", "admin roles"}},
+		{"function as postgres on azure", "  ai-agent-connector:cloud: azure\n  ai-agent-connector:database:\n    user: postgres\n",
+			[]string{"database.user = \"postgres\"", "read-only role"}},
 		{"engineVersion as a number", "  ai-agent-connector:cloud: aws\n  ai-agent-connector:database:\n    engineVersion: 16\n", nil},
 	}
 	r := root(t)

@@ -309,8 +309,8 @@ func (d *deployer) apiKeys(project pulumi.StringOutput, sa *serviceaccount.Accou
 	}
 	var deps []pulumi.Resource
 	if d.cfg.APIKeys.IsSet() {
-		// Without apiKeys the secret has no version and the function refuses
-		// requests; `pulumi config set --secret apiKeys ...` fixes that.
+		// config.Load refuses a stack without apiKeys: Cloud Run checks secret
+		// references at deploy, and a secret with no version fails it.
 		v, err := secretmanager.NewSecretVersion(d.ctx, d.n("api-keys-v"), &secretmanager.SecretVersionArgs{
 			Secret:     secret.ID(),
 			SecretData: d.cfg.APIKeys.Output(),

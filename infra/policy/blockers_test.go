@@ -80,6 +80,15 @@ func TestBlockerRulesOnRealPlans(t *testing.T) {
 			}}
 			return rs
 		}},
+		{"gcp-prod", "gcp-secret-has-version", "gives no version", func(t *testing.T, rs []policy.Resource) []policy.Resource {
+			var out []policy.Resource
+			for _, r := range rs {
+				if r.Type != "gcp:secretmanager/secretVersion:SecretVersion" {
+					out = append(out, r)
+				}
+			}
+			return out
+		}},
 		{"azure-dev", "azure-identity-before-app", "system-assigned identity exists only with the app", func(t *testing.T, rs []policy.Resource) []policy.Resource {
 			rs[idxOf(t, rs, flexApp)].Inputs["identity"] = map[string]any{"type": "SystemAssigned"}
 			return rs

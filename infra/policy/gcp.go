@@ -55,6 +55,7 @@ func init() {
 		Check{ID: "gcp-project-setup", Description: "the required APIs are enabled and every other resource waits for them; the function builds as a dedicated build service account with its roles granted first", Run: gcpProjectSetup},
 		Check{ID: "gcp-backup-retention", Description: "retained backups are at least the transaction-log retention days (7 by default)", Run: gcpBackupRetention},
 		Check{ID: "gcp-source-kept", Description: "no age-based delete rule on a bucket holding a function's live source archive", Run: gcpSourceKept},
+		Check{ID: "gcp-secret-has-version", Description: "a secret env var's secret has a version the function waits for (Cloud Run checks secret references at deploy)", Run: gcpSecretHasVersion},
 		Check{ID: "gcp-log-retention", Description: "function logs go to a log bucket with a retention", Run: gcpLogRetention},
 	)
 }
@@ -329,6 +330,34 @@ func gcpSourceKept(rs []Resource) []Violation {
 			act, _ := m["action"].(map[string]any)
 			if act["type"] == "Delete" && cond["age"] != nil && cond["numNewerVersions"] == nil && cond["withState"] != "ARCHIVED" {
 				out = append(out, Violate(b, "an age-based Delete rule would delete the live source archive"))
+			}
+		}
+	}
+	return out
+}
+
+// gcpSecretHasVersion: Cloud Run resolves secret references when it deploys, and a
+// secret without versions fails the deploy ("Secret ... not found or has no
+// versions", as Firebase tooling on the same API reports); deploy review minor 1.
+func gcpSecretHasVersion(rs []Resource) []Violation {
+	var out []Violation
+	versions := map[string]string{} // secret id (last path element) -> version resource
+	for _, v := range OfType(rs, "gcp:secretmanager/secretVersion:SecretVersion") {
+		id := v.String("secret")
+		versions[id[strings.LastIndex(id, "/")+1:]] = v.Name
+	}
+	for _, f := range OfType(rs, gcpFunction) {
+		sev, _ := f.Get("serviceConfig.secretEnvironmentVariables")
+		list, _ := sev.([]any)
+		for _, x := range list {
+			m, _ := x.(map[string]any)
+			secret, _ := m["secret"].(string)
+			name := versions[secret[strings.LastIndex(secret, "/")+1:]]
+			switch {
+			case name == "":
+				out = append(out, Violate(f, "secret env var %v reads secret %s, which the stack gives no version: the deploy fails", m["key"], secret))
+			case !f.Needs(name):
+				out = append(out, Violate(f, "is not created after secret version %s (DependsOn)", name))
 			}
 		}
 	}
