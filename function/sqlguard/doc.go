@@ -92,6 +92,10 @@
 // (EXISTS, OVER, FILTER, CUBE) unless they also name a built-in function.
 //
 // What the screener cannot see and the role must hold: functions called
-// inside views or by user-defined operators, casts and types, and a
-// user-defined function whose name is a keyword (CREATE FUNCTION over(...)).
+// inside views or by user-defined operators, casts and types, a
+// user-defined function called in attribute notation (t.f, where t has no
+// column f) or in an alias or type position, and one whose name is a
+// keyword (CREATE FUNCTION over(...)). All of these need DDL by the
+// database's owner first. Memory a built-in can allocate (repeat('x',
+// 500000000)) is bounded by the server, not here.
 package sqlguard

@@ -517,6 +517,12 @@ var oracleRegressions = []string{
 	`SELECT 1 AS "` + strings.Repeat("é", 40) + `"`,
 	"SELECT 1 AS " + strings.Repeat("a", 70),
 	"SELECT 1 AS ÉtÉ, 2 AS \u212Aelvin, 3 AS MiXeD",
+	"SELECT 1 AS x$a$, 2 AS y -- $a$",
+	"SELECT 1 AS é$$, 2 AS z $$ , 3 $$",
+	"SELECT 1 AS a, 2 AS \"b\"\"$$\" , $$ -- $$ AS c",
+	"SELECT 1)E'\\'', 2",
+	"SELECT 1 AS n, N'a'\n'b' AS m, n'c' AS o",
+	"SELECT X'1f'\n'0' AS h, b'1'\r'0' AS bb",
 }
 
 func TestOracleRegressions(t *testing.T) {
