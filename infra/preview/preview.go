@@ -77,6 +77,19 @@ func Run(o Options) (*Plan, error) {
 		secretKeys = append(secretKeys, apiKeysKey)
 		notes = append(notes, fmt.Sprintf("apiKeys is not set in %s: previewed with a placeholder; `pulumi preview` and `pulumi up` refuse the stack until you run `pulumi config set --secret apiKeys \"$(openssl rand -hex 32)\" -s %s`", sf.Rel, o.Stack))
 	}
+	// Provider settings the mocks fill in but a real deploy needs.
+	switch values[config.Namespace+":cloud"] {
+	case "gcp":
+		if p := values["gcp:project"]; p == "" {
+			notes = append(notes, fmt.Sprintf("gcp:project is not set in %s: the provider falls back to GOOGLE_PROJECT / gcloud's project; set it with `pulumi config set gcp:project <id> -s %s`", sf.Rel, o.Stack))
+		} else if strings.HasPrefix(p, "my-gcp-project") {
+			notes = append(notes, fmt.Sprintf("gcp:project %q is the template's placeholder: `pulumi config set gcp:project <your project id> -s %s`", p, o.Stack))
+		}
+	case "aws":
+		if values["aws:region"] == "" {
+			notes = append(notes, fmt.Sprintf("aws:region is not set in %s: the provider falls back to AWS_REGION / your profile's region", sf.Rel))
+		}
+	}
 	region := values["aws:region"]
 	if region == "" {
 		region = "us-east-1"

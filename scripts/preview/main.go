@@ -28,6 +28,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, `print a JSON array of {"type","name","parent","inputs"}`)
 	file := fs.String("file", "", "stack file to use instead of stacks/Pulumi.NAME.yaml")
 	root := fs.String("root", "", "project root (default: the directory holding Pulumi.yaml, searched upwards)")
+	deployed := fs.String("deployed", "", "outputs of the stack's last deployment (`pulumi stack output --json > FILE`): checks what `pulumi up` would refuse against them, e.g. a database.mode change")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -36,7 +37,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	plan, err := preview.Run(preview.Options{Root: *root, Stack: *stack, StackFile: *file})
+	var outs map[string]any
+	if *deployed != "" {
+		b, err := os.ReadFile(*deployed)
+		if err == nil {
+			err = json.Unmarshal(b, &outs)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "preview: --deployed %s: %v\n", *deployed, err)
+			return 2
+		}
+	}
+	plan, err := preview.Run(preview.Options{Root: *root, Stack: *stack, StackFile: *file, Deployed: outs})
 	var perr *policy.Error
 	if err != nil && !errors.As(err, &perr) {
 		fmt.Fprintln(stderr, err)

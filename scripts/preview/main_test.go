@@ -104,3 +104,23 @@ func TestPolicyViolationFails(t *testing.T) {
 		t.Error("the plan is still printed")
 	}
 }
+
+// TestDeployedOutputs: with the last deployment's outputs, the preview refuses what
+// `pulumi up` would refuse (a database.mode change under a deployed database).
+func TestDeployedOutputs(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "Pulumi.s.yaml")
+	os.WriteFile(file, []byte("config:\n  ai-agent-connector:cloud: gcp\n  ai-agent-connector:database:\n    mode: existing\n    maxConnections: 200\n"+
+		"  ai-agent-connector:gcp:\n    existingInstanceConnectionName: my-project:us-central1:shared-pg\n"), 0o644)
+	outs := filepath.Join(dir, "out.json")
+	os.WriteFile(outs, []byte(`{"databaseMode": "create", "url": "https://x"}`), 0o644)
+	var out, errb bytes.Buffer
+	if code := run([]string{"--stack", "s", "--file", file, "--deployed", outs}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "deployed with database.mode create") {
+		t.Fatalf("want the mode-change refusal, exit %d: %s", code, errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"--stack", "s", "--file", file}, &out, &errb); code != 0 {
+		t.Fatalf("never deployed: exit %d: %s", code, errb.String())
+	}
+}
