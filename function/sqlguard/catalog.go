@@ -115,6 +115,8 @@ func refusedRelation(name string) string {
 		return "other sessions' work"
 	case "pg_prepared_xacts":
 		return "other sessions' prepared transactions"
+	case "pg_prepared_statements", "pg_cursors":
+		return "what is prepared or open on this server connection, which a pooler shares between clients"
 	case "pg_largeobject":
 		return "large-object contents"
 	}

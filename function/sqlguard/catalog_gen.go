@@ -1925,7 +1925,7 @@ const builtins = "" +
 	"pg_current_wal_lsn v-\n" +
 	"pg_current_xact_id i-\n" +
 	"pg_current_xact_id_if_assigned a-\n" +
-	"pg_cursor a-\n" +
+	"pg_cursor o-\n" +
 	"pg_database_collation_actual_version v-\n" +
 	"pg_database_size a-\n" +
 	"pg_ddl_command_in a-\n" +
@@ -2059,7 +2059,7 @@ const builtins = "" +
 	"pg_partition_root a-\n" +
 	"pg_partition_tree a-\n" +
 	"pg_postmaster_start_time a-\n" +
-	"pg_prepared_statement a-\n" +
+	"pg_prepared_statement o-\n" +
 	"pg_prepared_xact o-\n" +
 	"pg_promote s-\n" +
 	"pg_read_binary_file f-\n" +

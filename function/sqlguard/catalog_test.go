@@ -71,7 +71,10 @@ func classify(name string, isFunc, volatile bool) byte {
 		return classStatsReset
 	case has("pg_stat_get_activity$", "pg_stat_get_backend_", "pg_stat_get_progress_info$", "pg_stat_get_wal_receiver$",
 		"pg_stat_get_wal_senders$", "pg_stat_get_subscription$", "pg_blocking_pids$", "pg_safe_snapshot_blocking_pids$",
-		"pg_lock_status$", "pg_prepared_xact$", "pg_isolation_test_session_is_blocked$"):
+		"pg_lock_status$", "pg_prepared_xact$", "pg_isolation_test_session_is_blocked$",
+		// A pooler shares one server connection between clients: what is
+		// prepared or open on it may be another client's.
+		"pg_prepared_statement$", "pg_cursor$"):
 		return classSessions
 	case has("pg_cancel_backend$", "pg_terminate_backend$", "pg_reload_conf$", "pg_rotate_logfile", "pg_notify$",
 		"pg_log_backend_memory_contexts$", "pg_promote$", "pg_wal_replay_", "pg_switch_wal$", "pg_create_restore_point$",

@@ -71,8 +71,12 @@
 // pg_current_xact_id (they burn transaction ids), BRIN/GIN maintenance,
 // set_config, server files, sequences, and views and functions that show
 // other sessions (pg_stat_activity, pg_stat_get_activity, pg_locks,
-// pg_stat_statements). A function that is not built in (user-defined, an
-// extension's) is refused by name.
+// pg_stat_statements, and pg_prepared_statements and pg_cursors, since a
+// pooler shares one server connection between clients). A function that is
+// not built in (user-defined, an extension's) is refused by name.
+//
+// Parentheses must balance: the connector runs the statement as a subquery
+// with a LIMIT, and a ')' that closes nothing would close the wrapper.
 //
 // The catalog is a generated table (catalog_gen.go), read from a real
 // server by `go test ./sqlguard -run TestCatalog -update`; TestCatalog fails

@@ -95,9 +95,20 @@ func Check(sql string) (Statement, error) {
 	if r := checkStart(toks); r != nil {
 		return Statement{}, r
 	}
-	maxParam := 0
+	maxParam, depth := 0, 0
 	for i, t := range toks {
 		switch t.kind {
+		case tokPunct:
+			// The connector runs the statement as a subquery: a ')' with no
+			// '(' would close the wrapper and escape its LIMIT.
+			switch t.text {
+			case "(":
+				depth++
+			case ")":
+				if depth--; depth < 0 {
+					return Statement{}, reject(CodeSyntaxError, "unbalanced parentheses: a ')' closes nothing")
+				}
+			}
 		case tokSemicolon:
 			return Statement{}, reject(CodeStatementNotAllowed, "exactly one statement is allowed; a second one starts after ';'")
 		case tokParam:
@@ -122,6 +133,9 @@ func Check(sql string) (Statement, error) {
 				return Statement{}, r
 			}
 		}
+	}
+	if depth != 0 {
+		return Statement{}, reject(CodeSyntaxError, "unbalanced parentheses: %d '(' not closed", depth)
 	}
 	end := toks[len(toks)-1].end
 	return Statement{SQL: strings.Trim(sql[:end], " \t\n\r\f"), Params: maxParam}, nil

@@ -55,6 +55,9 @@ func TestCheckRejects(t *testing.T) {
 		{"foo bar", syn, `"FOO"`},
 		{"'x'", syn, "starts with"},
 		{"((", syn, "only parentheses"},
+		{"SELECT 1) s UNION ALL SELECT 2 FROM (SELECT 1", syn, "closes nothing"},
+		{"SELECT (1", syn, "not closed"},
+		{"SELECT ')' AS p, (1", syn, "not closed"},
 		{"INSERT INTO t VALUES (1)", stm, "INSERT is a write"},
 		{"update t set a = 1", stm, "UPDATE is a write"},
 		{"DELETE FROM t", stm, "a write"},
@@ -101,6 +104,8 @@ func TestCheckRejects(t *testing.T) {
 		{"SELECT pg_stat_get_backend_activity(1)", fn, "other sessions"},
 		{"SELECT * FROM pg_stat_get_activity(NULL)", fn, "other sessions"},
 		{"SELECT * FROM pg_largeobject", stm, "large-object"},
+		{"SELECT statement FROM pg_prepared_statements", stm, "pooler"},
+		{"SELECT * FROM pg_cursor()", fn, "other sessions"},
 		// Refused classes, whatever their volatility.
 		{"SELECT set_config('role', 'postgres', false)", fn, "set_config"},
 		{`SELECT "set_config"('role', 'postgres', false)`, fn, "set_config"},

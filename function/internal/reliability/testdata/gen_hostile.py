@@ -151,6 +151,7 @@ for cat, n, s, st, code in [
     ("other-sessions", "pg_stat_get_backend_activity", "SELECT pg_stat_get_backend_activity(s) FROM pg_stat_get_backend_idset() s", 400, FN),
     ("other-sessions", "pg_locks", "SELECT * FROM pg_locks", 400, NA),
     ("other-sessions", "pg_blocking_pids", "SELECT pg_blocking_pids(1)", 400, FN),
+    ("other-sessions", "pg_prepared_statements of a shared server connection", "SELECT statement FROM pg_prepared_statements", 400, NA),
     # Typos are syntax errors, not refusals (the connector still says statement_not_allowed).
     ("typo", "selec", "selec 1", 400, SYN),
     ("typo", "unterminated E string", "SELECT E'abc\\'", 400, SYN),
@@ -199,6 +200,10 @@ for n, s in [
     ("rollback then set role", "SELECT 1; ROLLBACK; SET ROLE postgres; SELECT 1"),
     ("unterminated string", "SELECT 'abc; DELETE FROM orders"),
     ("unterminated comment", "SELECT 1 /* DELETE FROM orders"),
+    # The connector runs the statement as a subquery with a LIMIT: a ')'
+    # that closes nothing would close the wrapper and escape the LIMIT.
+    ("break out of the LIMIT wrapper", "SELECT 1 AS g) s UNION ALL SELECT a.id FROM orders a, orders b, orders c UNION ALL SELECT * FROM (SELECT 1"),
+    ("break out of the wrapper, paren after a cr comment", "SELECT 1 --\r) s UNION ALL SELECT 2 FROM (SELECT 1"),
 ]:
     q("multi", n, s, 400, NA)
 
@@ -260,7 +265,6 @@ for n, s, extra in [
     ("cartesian product", "SELECT * FROM orders a, orders b", {}),
     ("wide rows past the byte cap", "SELECT repeat('x', 100000) AS big FROM generate_series(1, 1000)", {}),
     ("max_rows above the cap", "SELECT g FROM generate_series(1, 100000) g", {"max_rows": 1000000000}),
-    ("break out of the LIMIT wrapper", "SELECT 1 AS g) s UNION ALL SELECT a.id FROM orders a, orders b, orders c UNION ALL SELECT * FROM (SELECT 1", {}),
     ("one 32 MB value", "SELECT repeat('x', 32 * 1024 * 1024) AS big", {}),
     ("one 16 MB value after small rows", "SELECT repeat('x', n) FROM unnest(ARRAY[1, 2, 16 * 1024 * 1024]) n", {}),
 ]:
