@@ -63,6 +63,9 @@ type Connector struct {
 	// DeployCommand publishes the package (needed on Flex Consumption, whose code
 	// deployment is a OneDeploy call; the other plans run from the uploaded blob).
 	DeployCommand pulumi.StringOutput `pulumi:"deployCommand"`
+	// IdentityPrincipalId is the object id of the app's user-assigned identity: grant
+	// it Key Vault Secrets User on an existing database's password secret.
+	IdentityPrincipalId pulumi.StringOutput `pulumi:"identityPrincipalId"`
 	// ColdStartCommand measures this stack's cold start.
 	ColdStartCommand pulumi.StringOutput `pulumi:"coldStartCommand"`
 }
@@ -84,12 +87,13 @@ func New(ctx *pulumi.Context, name string, cfg *config.Config, art build.Artifac
 		return nil, fmt.Errorf("azure connector: %w", err)
 	}
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"url":               c.Url,
-		"appName":           c.AppName,
-		"resourceGroupName": c.ResourceGroupName,
-		"databaseHost":      c.DatabaseHost,
-		"deployCommand":     c.DeployCommand,
-		"coldStartCommand":  c.ColdStartCommand,
+		"url":                 c.Url,
+		"appName":             c.AppName,
+		"resourceGroupName":   c.ResourceGroupName,
+		"databaseHost":        c.DatabaseHost,
+		"deployCommand":       c.DeployCommand,
+		"identityPrincipalId": c.IdentityPrincipalId,
+		"coldStartCommand":    c.ColdStartCommand,
 	}); err != nil {
 		return nil, fmt.Errorf("azure connector: %w", err)
 	}
@@ -247,6 +251,7 @@ func (d *deployer) declare(c *Connector) error {
 	c.ResourceGroupName = rg.Name
 	c.DatabaseHost = dbHost
 	c.DeployCommand = DeployCommand(d.a.Plan, rg.Name, app.Name, sa.Name, d.art)
+	c.IdentityPrincipalId = id.PrincipalId
 	c.ColdStartCommand = pulumi.Sprintf("go run ./scripts/coldstart --stack %s --url https://%s", d.ctx.Stack(), app.DefaultHostName)
 	return nil
 }

@@ -15,11 +15,12 @@ func deployAzure(ctx *pulumi.Context, name string, cfg *config.Config, art build
 		return nil, err
 	}
 	return map[string]pulumi.Output{
-		"url":               c.Url,
-		"appName":           c.AppName,
-		"resourceGroupName": c.ResourceGroupName,
-		"databaseHost":      c.DatabaseHost,
-		"deployCommand":     c.DeployCommand,
-		"coldStartCommand":  c.ColdStartCommand,
+		"url":                 c.Url,
+		"appName":             c.AppName,
+		"resourceGroupName":   c.ResourceGroupName,
+		"databaseHost":        c.DatabaseHost,
+		"deployCommand":       c.DeployCommand,
+		"identityPrincipalId": c.IdentityPrincipalId,
+		"coldStartCommand":    c.ColdStartCommand,
 	}, nil
 }
