@@ -179,6 +179,13 @@ func TestGCPVariants(t *testing.T) {
 			fn := only(t, plan, "gcp:cloudfunctionsv2/function:Function")
 			eq(t, "CLOUDSQL_INSTANCE", fn.String("serviceConfig.environmentVariables.CLOUDSQL_INSTANCE"), "my-project:us-central1:shared-pg")
 			eq(t, "iam user instance", only(t, plan, "gcp:sql/user:User").String("instance"), "shared-pg")
+			// The instance's own project, not the provider's (deploy review minor 5).
+			eq(t, "iam user project", only(t, plan, "gcp:sql/user:User").String("project"), "my-project")
+			for _, m := range policy.OfType(plan.Resources, "gcp:projects/iAMMember:IAMMember") {
+				if strings.HasPrefix(m.String("role"), "roles/cloudsql.") {
+					eq(t, m.Name+" project", m.String("project"), "my-project")
+				}
+			}
 		})
 	}
 }
