@@ -161,11 +161,16 @@ func checkStart(toks []token) *Rejection {
 	return reject(CodeSyntaxError, "%s; the statement holds only parentheses", readQueries)
 }
 
+// clip shortens text quoted in a message, on a UTF-8 boundary.
 func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	if len(s) <= 40 {
+		return s
 	}
-	return s
+	k := 40
+	for k > 0 && s[k]&0xC0 == 0x80 {
+		k--
+	}
+	return s[:k] + "…"
 }
 
 // checkName screens the name at toks[i]: a call, a type, a relation, or an

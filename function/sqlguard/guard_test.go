@@ -53,6 +53,7 @@ func TestCheckRejects(t *testing.T) {
 		{"-- only a comment", syn, "empty"},
 		{"selec 1", syn, `"SELEC" starts no statement`},
 		{"foo bar", syn, `"FOO"`},
+		{strings.Repeat("é", 30), syn, strings.Repeat("É", 20) + "…"},
 		{"'x'", syn, "starts with"},
 		{"((", syn, "only parentheses"},
 		{"SELECT 1) s UNION ALL SELECT 2 FROM (SELECT 1", syn, "closes nothing"},
@@ -249,8 +250,9 @@ func TestCatalogLookup(t *testing.T) {
 	}
 }
 
-// FuzzCheck holds two properties: Check never panics, and an accepted
-// statement never contains a second statement that the lexer missed.
+// FuzzCheck holds three properties: Check never panics, an accepted
+// statement never contains a second statement that the lexer missed, and
+// its parentheses balance (it cannot close the connector's wrapper).
 func FuzzCheck(f *testing.F) {
 	for _, s := range []string{"SELECT 1", "SELECT ';' ; DELETE", "SELECT $a$;$a$", "E'\\';'", "/* /* */ ; */", `"a""b"`, "SELECT 1 --;\n;"} {
 		f.Add(s)
@@ -267,10 +269,21 @@ func FuzzCheck(f *testing.F) {
 		if lerr != nil {
 			t.Fatalf("accepted SQL does not lex again: %v", lerr)
 		}
+		depth := 0
 		for _, tk := range toks {
 			if tk.kind == tokSemicolon {
 				t.Fatalf("accepted SQL %q contains a statement separator", st.SQL)
 			}
+			if isPunct(tk, "(") {
+				depth++
+			} else if isPunct(tk, ")") {
+				if depth--; depth < 0 {
+					t.Fatalf("accepted SQL %q closes a parenthesis it did not open", st.SQL)
+				}
+			}
+		}
+		if depth != 0 {
+			t.Fatalf("accepted SQL %q leaves a parenthesis open", st.SQL)
 		}
 	})
 }
