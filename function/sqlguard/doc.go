@@ -83,6 +83,13 @@
 // when it is stale for the running server. It is one sorted string constant
 // searched in place: no round trip, no work at init.
 //
+// Where a name before "(" is a call is decided by the server too
+// (TestCallOracle): a volatile canary that raises a NOTICE when it runs is
+// named in 50 syntactic positions (calls, FROM items, aliases with column
+// names, WITH names, types with modifiers, typed literals) and 14 spellings
+// (qualified, quoted, U&"...", spaced, commented); every statement in which
+// the server ran it must have been refused.
+//
 // Calls the screener cannot see are checked against the server instead
 // (TestNoHiddenCalls): every built-in operator, cast, type input and
 // modifier function and aggregate support function runs an allowed
