@@ -59,7 +59,9 @@
 //
 // One key has at most MAX_CONCURRENT_PER_KEY requests in flight (REST and
 // MCP alike, counted by the matched key's index); past it the answer is 429
-// too_many_requests with Retry-After. What the statement caused keeps
+// too_many_requests with Retry-After. The screener's refusals say which:
+// 400 syntax_error, function_not_allowed or statement_not_allowed. What the
+// statement caused keeps
 // PostgreSQL's message and SQLSTATE and is never retryable: 400 sql_error,
 // 403 read_only / permission_denied, 422 query_timeout, 422 query_too_large
 // (temp_file_limit, memory, disk, program limits: narrow the query). Only a

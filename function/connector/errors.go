@@ -38,10 +38,15 @@ const (
 	CodeInvalidRequest       = "invalid_request"
 	CodeInvalidParams        = "invalid_params"
 	CodeStatementNotAllowed  = "statement_not_allowed"
-	CodeSQLError             = "sql_error"
-	CodeReadOnly             = "read_only"
-	CodePermissionDenied     = "permission_denied"
-	CodeQueryTimeout         = "query_timeout"
+	// CodeSyntaxError: the screener cannot read the statement (a typo, an
+	// unterminated literal); CodeFunctionNotAllowed: it calls a function
+	// the screener refuses. Both 400, as statement_not_allowed.
+	CodeSyntaxError        = "syntax_error"
+	CodeFunctionNotAllowed = "function_not_allowed"
+	CodeSQLError           = "sql_error"
+	CodeReadOnly           = "read_only"
+	CodePermissionDenied   = "permission_denied"
+	CodeQueryTimeout       = "query_timeout"
 	// CodeQueryTooLarge: the statement ran into a server limit (temp files,
 	// memory, program limits): narrow it; retrying as is fails again.
 	CodeQueryTooLarge = "query_too_large"

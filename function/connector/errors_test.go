@@ -152,3 +152,19 @@ func TestNoGoInternalsInMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestScreenerReasons: the screener's reason reaches the agent as the code.
+func TestScreenerReasons(t *testing.T) {
+	h, _ := newTestHandler(t, cluster.AgentURL, nil)
+	for sql, code := range map[string]string{
+		"selec 1":                    CodeSyntaxError,
+		"SELECT 'abc":                CodeSyntaxError,
+		"SELECT pg_advisory_lock(1)": CodeFunctionNotAllowed,
+		"DELETE FROM orders":         CodeStatementNotAllowed,
+		"SELECT 1; SELECT 2":         CodeStatementNotAllowed,
+	} {
+		if r := query(h, map[string]any{"sql": sql}); r.status != http.StatusBadRequest || r.errCode(t) != code {
+			t.Errorf("%s: %d %s, want 400 %s", sql, r.status, r.body, code)
+		}
+	}
+}

@@ -255,7 +255,7 @@ func TestMCPTools(t *testing.T) {
 			{"query", map[string]any{"sql": "DELETE FROM orders"}, "statement_not_allowed"},
 			{"query", map[string]any{"sql": "SELECT $1::int"}, "invalid_params: the statement uses 1 placeholder ($1) but no params were given"},
 			{"query", map[string]any{"sql": "SELECT nope FROM orders"}, "sql_error"},
-			{"query", map[string]any{"sql": "SELECT record_visit('x')"}, "statement_not_allowed"},
+			{"query", map[string]any{"sql": "SELECT record_visit('x')"}, "function_not_allowed"},
 			{"query", map[string]any{"sql": "SELECT * FROM private.api_secrets"}, "permission_denied"},
 			{"query", map[string]any{"sql": 1}, `"sql" must be a string`},
 			{"query", map[string]any{"sql": "SELECT 1", "database": "x"}, `unknown field "database"`},

@@ -66,7 +66,7 @@ func prepareQuery(q QueryRequest, capRows int) (string, int, *Error) {
 	}
 	st, err := sqlguard.Check(q.SQL)
 	if err != nil {
-		return "", 0, newError(CodeStatementNotAllowed, err.Error())
+		return "", 0, screenError(err)
 	}
 	if st.Params != len(q.Params) {
 		return "", 0, newError(CodeInvalidParams, paramsMismatch(st.Params, len(q.Params)))
@@ -80,6 +80,24 @@ func prepareQuery(q QueryRequest, capRows int) (string, int, *Error) {
 		maxRows = min(maxRows, *q.MaxRows)
 	}
 	return st.SQL, maxRows, nil
+}
+
+// screenError passes the screener's reason on: a statement it cannot read
+// (syntax_error: fix the typo), a call it refuses (function_not_allowed:
+// use another function), or anything else it refuses
+// (statement_not_allowed).
+func screenError(err error) *Error {
+	code := CodeStatementNotAllowed
+	var rj *sqlguard.Rejection
+	if errors.As(err, &rj) {
+		switch rj.Code {
+		case sqlguard.CodeSyntaxError:
+			code = CodeSyntaxError
+		case sqlguard.CodeFunctionNotAllowed:
+			code = CodeFunctionNotAllowed
+		}
+	}
+	return newError(code, err.Error())
 }
 
 func paramsMismatch(placeholders, params int) string {

@@ -32,7 +32,7 @@ func statusOf(code string) int {
 		return http.StatusUnsupportedMediaType
 	case CodeBodyTooLarge:
 		return http.StatusRequestEntityTooLarge
-	case CodeInvalidJSON, CodeInvalidRequest, CodeInvalidParams, CodeStatementNotAllowed, CodeSQLError:
+	case CodeInvalidJSON, CodeInvalidRequest, CodeInvalidParams, CodeStatementNotAllowed, CodeSyntaxError, CodeFunctionNotAllowed, CodeSQLError:
 		return http.StatusBadRequest
 	case CodeQueryTimeout, CodeQueryTooLarge:
 		return http.StatusUnprocessableEntity

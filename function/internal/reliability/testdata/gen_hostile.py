@@ -19,6 +19,10 @@ def q(cat, name, sql, status, code, **kw):
     add(cat, name, status, code, body=json.dumps({"sql": sql, **kw.pop("extra", {})}), **kw)
 
 NA = "statement_not_allowed"
+# The connector passes the screener's reason on: a statement it cannot read,
+# a function call it refuses, anything else it refuses.
+SYN = "syntax_error"
+FN = "function_not_allowed"
 
 # --- SQL that writes --------------------------------------------------------
 for n, s in [
@@ -48,29 +52,29 @@ for n, s in [
 # function is refused by the screener; the READ ONLY transaction would stop
 # it too (connector's TestReadOnlyHoldsForSuperuser).
 for n, s, st, code in [
-    ("function that writes", "SELECT record_visit('agent was here')", 400, NA),
-    ("function that writes in a subquery", "SELECT count(*) FROM (SELECT record_visit('x')) s", 400, NA),
-    ("function that writes, quoted name", "SELECT \"record_visit\"('x')", 400, NA),
-    ("function that writes, schema-qualified", "SELECT public.record_visit('x')", 400, NA),
-    ("nextval", "SELECT nextval('audit_log_id_seq')", 400, NA),
-    ("setval", "SELECT setval('audit_log_id_seq', 1)", 400, NA),
-    ("set_config", "SELECT set_config('default_transaction_read_only', 'off', false)", 400, NA),
-    ("set_config qualified", "SELECT pg_catalog.set_config('transaction_read_only', 'off', true)", 400, NA),
-    ("set_config quoted", "SELECT \"set_config\"('role', 'postgres', false)", 400, NA),
+    ("function that writes", "SELECT record_visit('agent was here')", 400, FN),
+    ("function that writes in a subquery", "SELECT count(*) FROM (SELECT record_visit('x')) s", 400, FN),
+    ("function that writes, quoted name", "SELECT \"record_visit\"('x')", 400, FN),
+    ("function that writes, schema-qualified", "SELECT public.record_visit('x')", 400, FN),
+    ("nextval", "SELECT nextval('audit_log_id_seq')", 400, FN),
+    ("setval", "SELECT setval('audit_log_id_seq', 1)", 400, FN),
+    ("set_config", "SELECT set_config('default_transaction_read_only', 'off', false)", 400, FN),
+    ("set_config qualified", "SELECT pg_catalog.set_config('transaction_read_only', 'off', true)", 400, FN),
+    ("set_config quoted", "SELECT \"set_config\"('role', 'postgres', false)", 400, FN),
     # A call through a U&"..." name is refused by the screener outright.
-    ("set_config unicode-escaped name", "SELECT U&\"\\0073et_config\"('transaction_read_only', 'off', true)", 400, NA),
-    ("pg_read_file", "SELECT pg_read_file('/etc/passwd')", 400, NA),
-    ("lo_import", "SELECT lo_import('/etc/passwd')", 400, NA),
-    ("advisory lock", "SELECT pg_advisory_lock(42)", 400, NA),
-    ("terminate backends", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity", 400, NA),
-    ("reload conf", "SELECT pg_reload_conf()", 400, NA),
-    ("query_to_xml runs hidden SQL", "SELECT query_to_xml('DELETE FROM orders', true, true, '')", 400, NA),
-    ("dblink", "SELECT * FROM dblink('dbname=postgres', 'DELETE FROM orders') AS t(x int)", 400, NA),
-    ("ts_stat runs hidden SQL", "SELECT * FROM ts_stat('SELECT to_tsvector(pg_advisory_lock(42)::text)')", 400, NA),
-    ("ts_rewrite runs hidden SQL", "SELECT ts_rewrite('a'::tsquery, 'SELECT pg_terminate_backend(1)')", 400, NA),
-    ("logical slot consumed", "SELECT * FROM pg_logical_slot_get_changes('cdc', NULL, NULL)", 400, NA),
-    ("statistics reset", "SELECT pg_stat_reset()", 400, NA),
-    ("pg_notify", "SELECT pg_notify('events', 'x')", 400, NA),
+    ("set_config unicode-escaped name", "SELECT U&\"\\0073et_config\"('transaction_read_only', 'off', true)", 400, FN),
+    ("pg_read_file", "SELECT pg_read_file('/etc/passwd')", 400, FN),
+    ("lo_import", "SELECT lo_import('/etc/passwd')", 400, FN),
+    ("advisory lock", "SELECT pg_advisory_lock(42)", 400, FN),
+    ("terminate backends", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity", 400, FN),
+    ("reload conf", "SELECT pg_reload_conf()", 400, FN),
+    ("query_to_xml runs hidden SQL", "SELECT query_to_xml('DELETE FROM orders', true, true, '')", 400, FN),
+    ("dblink", "SELECT * FROM dblink('dbname=postgres', 'DELETE FROM orders') AS t(x int)", 400, FN),
+    ("ts_stat runs hidden SQL", "SELECT * FROM ts_stat('SELECT to_tsvector(pg_advisory_lock(42)::text)')", 400, FN),
+    ("ts_rewrite runs hidden SQL", "SELECT ts_rewrite('a'::tsquery, 'SELECT pg_terminate_backend(1)')", 400, FN),
+    ("logical slot consumed", "SELECT * FROM pg_logical_slot_get_changes('cdc', NULL, NULL)", 400, FN),
+    ("statistics reset", "SELECT pg_stat_reset()", 400, FN),
+    ("pg_notify", "SELECT pg_notify('events', 'x')", 400, FN),
     ("private schema", "SELECT * FROM private.api_secrets", 403, "permission_denied"),
     ("private schema via quoted name", "SELECT * FROM \"private\".\"api_secrets\"", 403, "permission_denied"),
 ]:
@@ -79,9 +83,8 @@ for n, s, st, code in [
 # --- the screener reads as PostgreSQL does, by class ------------------------
 # Every refused case hides a call or a statement where an earlier lexer saw a
 # comment or a literal; every 200 case is benign text in the same shapes.
-# sqlguard gives syntax_error / statement_not_allowed / function_not_allowed;
-# the connector answers each as statement_not_allowed (400).
-SYN = FN = NA
+# sqlguard gives syntax_error / statement_not_allowed / function_not_allowed,
+# the connector answers each with that code (400).
 for cat, n, s, st, code in [
     # -- ends at \r as well as \n.
     ("comment-split", "cr ends a line comment, call after", "SELECT 1 -- x\rFROM pg_advisory_lock(42)", 400, FN),
@@ -152,7 +155,7 @@ for cat, n, s, st, code in [
     ("other-sessions", "pg_locks", "SELECT * FROM pg_locks", 400, NA),
     ("other-sessions", "pg_blocking_pids", "SELECT pg_blocking_pids(1)", 400, FN),
     ("other-sessions", "pg_prepared_statements of a shared server connection", "SELECT statement FROM pg_prepared_statements", 400, NA),
-    # Typos are syntax errors, not refusals (the connector still says statement_not_allowed).
+    # Typos are syntax errors, not refusals.
     ("typo", "selec", "selec 1", 400, SYN),
     ("typo", "unterminated E string", "SELECT E'abc\\'", 400, SYN),
 ]:
@@ -198,14 +201,16 @@ for n, s in [
     ("psql backslash", "SELECT 1 \\; DELETE FROM orders"),
     ("nested comment then delete", "SELECT 1 /* /* ; */ ; */ ; DELETE FROM orders"),
     ("rollback then set role", "SELECT 1; ROLLBACK; SET ROLE postgres; SELECT 1"),
-    ("unterminated string", "SELECT 'abc; DELETE FROM orders"),
-    ("unterminated comment", "SELECT 1 /* DELETE FROM orders"),
     # The connector runs the statement as a subquery with a LIMIT: a ')'
     # that closes nothing would close the wrapper and escape the LIMIT.
-    ("break out of the LIMIT wrapper", "SELECT 1 AS g) s UNION ALL SELECT a.id FROM orders a, orders b, orders c UNION ALL SELECT * FROM (SELECT 1"),
-    ("break out of the wrapper, paren after a cr comment", "SELECT 1 --\r) s UNION ALL SELECT 2 FROM (SELECT 1"),
 ]:
     q("multi", n, s, 400, NA)
+# Unreadable, so a syntax error rather than a refusal (an unbalanced ')'
+# would otherwise close the connector's LIMIT wrapper).
+q("multi", "break out of the LIMIT wrapper", "SELECT 1 AS g) s UNION ALL SELECT a.id FROM orders a, orders b, orders c UNION ALL SELECT * FROM (SELECT 1", 400, SYN)
+q("multi", "break out of the wrapper, paren after a cr comment", "SELECT 1 --\r) s UNION ALL SELECT 2 FROM (SELECT 1", 400, SYN)
+q("multi", "unterminated string", "SELECT 'abc; DELETE FROM orders", 400, SYN)
+q("multi", "unterminated comment", "SELECT 1 /* DELETE FROM orders", 400, SYN)
 
 # --- SET / RESET / SET ROLE -------------------------------------------------
 for n, s in [
@@ -295,16 +300,16 @@ add("json", "unknown field", 400, "invalid_json", body='{"sql":"SELECT 1","role"
 add("json", "null body", 400, "invalid_request", body='null')
 add("json", "empty body", 400, "invalid_json", body='')
 add("json", "empty sql", 400, "invalid_request", body='{"sql":""}')
-add("json", "only whitespace sql", 400, NA, body='{"sql":"   \\n\\t "}')
+add("json", "only whitespace sql", 400, SYN, body='{"sql":"   \\n\\t "}')
 add("json", "object param", 400, "invalid_params", body='{"sql":"SELECT $1::jsonb","params":[{"a":1}]}')
 add("json", "101 params", 400, "invalid_params", body=json.dumps({"sql": "SELECT 1", "params": list(range(101))}))
 add("json", "array param of 1001 items", 400, "invalid_params", body=json.dumps({"sql": "SELECT $1::int[]", "params": [list(range(1001))]}))
 add("json", "params mismatch", 400, "invalid_params", body='{"sql":"SELECT $1::int, $2::int","params":[1]}')
-add("json", "placeholder out of range", 400, NA, body='{"sql":"SELECT $99999","params":[]}')
+add("json", "placeholder out of range", 400, SYN, body='{"sql":"SELECT $99999","params":[]}')
 add("json", "number out of range", 400, "sql_error", body='{"sql":"SELECT $1::float8","params":[1e400]}')
 add("json", "NUL in a param", 400, "sql_error", body='{"sql":"SELECT $1::text","params":["a\\u0000b"]}')
 add("json", "NUL in the SQL", 400, "invalid_request", body='{"sql":"SELECT 1 AS g) s UNION ALL SELECT g FROM generate_series(1, 100000000) g\\u0000"}')
-add("json", "lone surrogate escape", 400, NA, body='{"sql":"\\ud800DELETE FROM orders"}')
+add("json", "lone surrogate escape", 400, SYN, body='{"sql":"\\ud800DELETE FROM orders"}')
 
 # --- invalid UTF-8 ----------------------------------------------------------
 for n, raw in [
