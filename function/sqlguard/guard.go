@@ -96,6 +96,7 @@ func Check(sql string) (Statement, error) {
 		return Statement{}, r
 	}
 	maxParam, depth := 0, 0
+	parens := closers{toks: toks}
 	for i, t := range toks {
 		switch t.kind {
 		case tokPunct:
@@ -129,7 +130,7 @@ func Check(sql string) (Statement, error) {
 			}
 			fallthrough
 		case tokQuotedIdent:
-			if r := checkName(toks, i); r != nil {
+			if r := checkName(toks, i, &parens); r != nil {
 				return Statement{}, r
 			}
 		}
@@ -177,7 +178,7 @@ func clip(s string) string {
 // attribute. Functions are allowed by name only when the generated catalog
 // says the built-in is harmless; PostgreSQL resolves the overload, the
 // screener refuses a name if any overload is refused.
-func checkName(toks []token, i int) *Rejection {
+func checkName(toks []token, i int, parens *closers) *Rejection {
 	t := toks[i]
 	name := t.text
 	quoted := t.kind == tokQuotedIdent
@@ -244,7 +245,7 @@ func checkName(toks []token, i int) *Rejection {
 		return nil
 	case known && class == classKeyword && !quoted && schema == "":
 		return nil // grammar such as EXISTS (, OVER (, FILTER (
-	case notACall(toks, first, i):
+	case notACall(toks, first, i, parens):
 		return nil
 	}
 	return reject(CodeFunctionNotAllowed, "the function %s is not allowed: only PostgreSQL's built-in immutable and stable functions (and a short allow-list) may be called, and it is not one", qualified(schema, name))
@@ -254,7 +255,7 @@ func checkName(toks []token, i int) *Rejection {
 // with a modifier (x::vector(3), CAST(x AS vector(3)), vector(3) '...'),
 // a table alias with column names (generate_series(1, 3) AS g(i),
 // unnest(a) u(x)), and a WITH query with column names.
-func notACall(toks []token, first, i int) bool {
+func notACall(toks []token, first, i int, parens *closers) bool {
 	if first >= 1 {
 		p := toks[first-1]
 		switch {
@@ -266,7 +267,7 @@ func notACall(toks []token, first, i int) bool {
 			return true
 		}
 	}
-	close := matching(toks, i+1)
+	close := parens.of(i + 1)
 	if close < 0 {
 		return false
 	}
@@ -299,21 +300,29 @@ func notACall(toks []token, first, i int) bool {
 	return false
 }
 
-// matching returns the index of the ')' that closes the '(' at toks[open].
-func matching(toks []token, open int) int {
-	depth := 0
-	for k := open; k < len(toks); k++ {
-		switch {
-		case isPunct(toks[k], "("):
-			depth++
-		case isPunct(toks[k], ")"):
-			depth--
-			if depth == 0 {
-				return k
+// closers finds the ')' that closes a '(' in one pass over the tokens,
+// built on first use: a scan per call would make nested calls quadratic.
+type closers struct {
+	toks []token
+	idx  []int32 // idx[k] for a '(' at k: its ')' or -1
+}
+
+func (c *closers) of(open int) int {
+	if c.idx == nil {
+		c.idx = make([]int32, len(c.toks))
+		var stack []int32
+		for k, t := range c.toks {
+			c.idx[k] = -1
+			switch {
+			case isPunct(t, "("):
+				stack = append(stack, int32(k))
+			case isPunct(t, ")") && len(stack) > 0:
+				c.idx[stack[len(stack)-1]] = int32(k)
+				stack = stack[:len(stack)-1]
 			}
 		}
 	}
-	return -1
+	return int(c.idx[open])
 }
 
 func isRefused(class byte) bool {

@@ -332,3 +332,35 @@ func TestLexerAgreesWithScanL(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckNestedCallsAreLinear: nested type-like calls (a(...) 'x') each
+// need their ')'. closers finds them all in one pass; a scan per level made
+// the 256 KiB body limit's ~36,000 levels cost ~10^9 token steps.
+// BenchmarkCheckNested measures it.
+func TestCheckNestedCallsAreLinear(t *testing.T) {
+	const depth = 30000
+	sql := "SELECT " + strings.Repeat("a(", depth) + "1" + strings.Repeat(") 'x'", depth)
+	toks, err := lex(sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := closers{toks: toks}
+	for k := range toks {
+		if isPunct(toks[k], "(") && c.of(k) < 0 {
+			t.Fatalf("'(' at token %d has no ')'", k)
+		}
+	}
+	if _, err := Check(sql); err != nil {
+		t.Fatalf("nested typed literals: %v", err)
+	}
+}
+
+func BenchmarkCheckNested(b *testing.B) {
+	sql := "SELECT " + strings.Repeat("a(", 30000) + "1" + strings.Repeat(") 'x'", 30000)
+	b.SetBytes(int64(len(sql)))
+	for b.Loop() {
+		if _, err := Check(sql); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
