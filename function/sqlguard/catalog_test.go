@@ -280,3 +280,34 @@ func TestNoHiddenCalls(t *testing.T) {
 		t.Fatalf("only %d hidden calls read: the query is wrong", n)
 	}
 }
+
+// TestCatalogListsAreCurrent: every allow-listed volatile function exists
+// and is volatile (else its entry is dead), and every refused relation is
+// refused and exists on the server, save pg_stat_statements' (an extension).
+func TestCatalogListsAreCurrent(t *testing.T) {
+	conn := oracle(t)
+	ctx := context.Background()
+	for name := range volatileAllowed {
+		var volatile bool
+		err := conn.QueryRow(ctx, `SELECT bool_or(provolatile = 'v') FROM pg_proc WHERE proname = $1 AND oid < 16384 HAVING count(*) > 0`, name).Scan(&volatile)
+		if err != nil || !volatile {
+			t.Errorf("volatileAllowed[%q]: not a volatile built-in on this server (%v)", name, err)
+		}
+	}
+	for _, rel := range []string{"pg_stat_activity", "pg_stat_statements", "pg_stat_statements_info", "pg_locks",
+		"pg_stat_replication", "pg_stat_wal_receiver", "pg_stat_subscription", "pg_stat_ssl", "pg_stat_gssapi",
+		"pg_stat_progress_analyze", "pg_stat_progress_basebackup", "pg_stat_progress_cluster", "pg_stat_progress_copy",
+		"pg_stat_progress_create_index", "pg_stat_progress_vacuum", "pg_prepared_xacts", "pg_prepared_statements",
+		"pg_cursors", "pg_largeobject"} {
+		if refusedRelation(rel) == "" {
+			t.Errorf("%s is not refused", rel)
+		}
+		if strings.HasPrefix(rel, "pg_stat_statements") {
+			continue
+		}
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_class WHERE relname = $1 AND relnamespace = 'pg_catalog'::regnamespace`, rel).Scan(&n); err != nil || n != 1 {
+			t.Errorf("%s: %d relations in pg_catalog (%v)", rel, n, err)
+		}
+	}
+}
