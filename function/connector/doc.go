@@ -41,7 +41,7 @@
 //
 // The role is checked once per instance, on the first connection the pool
 // opens (privilege.go; the warm path never sees it): a superuser, BYPASSRLS,
-// REPLICATION or CREATEROLE role, a member of rds_superuser,
+// REPLICATION or CREATEROLE role, a member of rds_superuser, rds_replication,
 // cloudsqlsuperuser, azure_pg_admin or of the server-file, server-program
 // and signal predefined roles, or one that may run dblink, adminpack or a
 // pg_catalog function PUBLIC may not (pg_read_file, lo_export, pg_monitor's

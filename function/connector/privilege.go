@@ -21,7 +21,9 @@ import (
 //   - superuser, BYPASSRLS, REPLICATION; CREATEROLE, which up to PostgreSQL
 //     15 can grant itself pg_execute_server_program and the like;
 //   - membership (direct or not, inherited or not: SET ROLE reaches it) in
-//     the cloud admin roles or the server-access predefined roles;
+//     the cloud admin roles (and RDS's replication role) or the
+//     server-access predefined roles (pg_create_subscription, PostgreSQL
+//     16, connects out);
 //   - EXECUTE on dblink's connecting functions or on adminpack's, where
 //     those extensions are installed (found by name, in any schema);
 //   - EXECUTE on any pg_catalog function PUBLIC may not run (pg_read_file,
@@ -38,8 +40,9 @@ const privilegeSQL = `SELECT r.rolname,
     CASE WHEN r.rolreplication THEN 'REPLICATION' END,
     CASE WHEN r.rolcreaterole THEN 'CREATEROLE' END], NULL)
   || ARRAY(SELECT 'member of ' || g.rolname FROM pg_roles g
-       WHERE g.rolname IN ('rds_superuser', 'cloudsqlsuperuser', 'azure_pg_admin', 'azuresu',
-                           'pg_read_server_files', 'pg_write_server_files', 'pg_execute_server_program', 'pg_signal_backend')
+       WHERE g.rolname IN ('rds_superuser', 'rds_replication', 'cloudsqlsuperuser', 'azure_pg_admin', 'azuresu',
+                           'pg_read_server_files', 'pg_write_server_files', 'pg_execute_server_program', 'pg_signal_backend',
+                           'pg_create_subscription')
          AND NOT r.rolsuper AND pg_has_role(r.oid, g.oid, 'MEMBER') ORDER BY 1)
   || ARRAY(SELECT DISTINCT 'EXECUTE on ' || p.proname FROM pg_proc p
        WHERE NOT r.rolsuper AND p.proname IN ('dblink', 'dblink_exec', 'dblink_connect', 'dblink_connect_u',

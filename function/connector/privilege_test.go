@@ -75,6 +75,7 @@ func TestPrivilegedRoleRefused(t *testing.T) {
 		{"rds_superuser", "CREATE ROLE rds_superuser; CREATE ROLE priv_rds LOGIN IN ROLE rds_superuser", "member of rds_superuser"},
 		{"cloudsqlsuperuser", "CREATE ROLE cloudsqlsuperuser; CREATE ROLE priv_cloudsql LOGIN IN ROLE cloudsqlsuperuser", "member of cloudsqlsuperuser"},
 		{"azure_pg_admin", "CREATE ROLE azure_pg_admin; CREATE ROLE priv_azure LOGIN IN ROLE azure_pg_admin", "member of azure_pg_admin"},
+		{"rds_replication", "CREATE ROLE rds_replication; CREATE ROLE priv_rdsrepl LOGIN IN ROLE rds_replication", "member of rds_replication"},
 		{"read_server_files", "CREATE ROLE priv_read LOGIN IN ROLE pg_read_server_files", "member of pg_read_server_files"},
 		{"write_server_files", "CREATE ROLE priv_write LOGIN IN ROLE pg_write_server_files", "member of pg_write_server_files"},
 		{"execute_server_program", "CREATE ROLE priv_program LOGIN IN ROLE pg_execute_server_program", "member of pg_execute_server_program"},
@@ -89,7 +90,7 @@ func TestPrivilegedRoleRefused(t *testing.T) {
 	ownerExec(t, "CREATE TABLE priv_probe (n int); GRANT SELECT ON priv_probe TO PUBLIC")
 	t.Cleanup(func() {
 		ownerExec(t, `DROP TABLE priv_probe; DROP EXTENSION IF EXISTS adminpack; DO $$ DECLARE r text; BEGIN
-			FOR r IN SELECT rolname FROM pg_roles WHERE rolname LIKE 'priv\_%' OR rolname IN ('rds_superuser', 'cloudsqlsuperuser', 'azure_pg_admin') LOOP
+			FOR r IN SELECT rolname FROM pg_roles WHERE rolname LIKE 'priv\_%' OR rolname IN ('rds_superuser', 'rds_replication', 'cloudsqlsuperuser', 'azure_pg_admin') LOOP
 				EXECUTE format('DROP OWNED BY %I; DROP ROLE %I', r, r);
 			END LOOP; END $$`)
 	})
