@@ -457,7 +457,7 @@ func (d *decoder) checkKeys() {
 		k := Namespace + ":" + name
 		if d.src.PlainInFile[k] {
 			d.reject(name, raw("(plain text, not shown)"), fmt.Sprintf(
-				"a secret: remove it from the stack file and run `pulumi config set --secret %s <value> -s %s`", name, stackOf(d.src.File)))
+				"a secret: remove it from the stack file and run `pulumi config set --secret %s <value> -s %s`", name, d.stackName()))
 		} else if _, set := d.src.Values[k]; set && !d.src.Secret[k] {
 			d.reject(name, raw("(plain text, not shown)"), "a secret: set it with `pulumi config set --secret` or a secret store")
 		}
@@ -476,8 +476,10 @@ func (d *decoder) str(key, def string, check func(string) string) string {
 	}
 	if check != nil {
 		if allowed := check(s); allowed != "" {
-			d.fail(key, s, allowed)
-			return ""
+			// A value outside its set, not a type error: keep validating the rest,
+			// so every problem of the stack is listed at once.
+			d.reject(key, s, allowed)
+			return def
 		}
 	}
 	return s
@@ -657,6 +659,15 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// stackName is the stack the config belongs to, for the commands in messages: a
+// stack file given with --file may be named anything.
+func (d *decoder) stackName() string {
+	if d.src.Stack != "" {
+		return d.src.Stack
+	}
+	return stackOf(d.src.File)
 }
 
 func stackOf(file string) string {

@@ -2,6 +2,8 @@ package config_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -67,5 +69,28 @@ func TestLoadRequiresAPIKeys(t *testing.T) {
 	_, err := load(t, "fork", map[string]string{"ai-agent-connector:cloud": "aws"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "pulumi config set --secret apiKeys") || !strings.Contains(err.Error(), "-s fork") {
 		t.Fatalf("want the apiKeys command for stack fork, got %v", err)
+	}
+}
+
+// TestPlainSecretMessageNamesTheStack: a stack file given by path (scripts/preview
+// --file) may have any name; the fix names the stack, not the file.
+func TestPlainSecretMessageNamesTheStack(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "plain-apikeys.yaml")
+	if err := os.WriteFile(file, []byte("config:\n  ai-agent-connector:cloud: aws\n  ai-agent-connector:apiKeys: hunter2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := config.FromStackFile(root(t), "mine", file)
+	if err == nil || !strings.Contains(err.Error(), "-s mine`") || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("want the command for stack mine without the value, got %v", err)
+	}
+}
+
+// TestValueProblemsListedTogether: a value outside its set and a range error are
+// reported in one run (the walkthrough saw only logLevel, then memoryMB after a fix).
+func TestValueProblemsListedTogether(t *testing.T) {
+	file := writeStack(t, "", "  ai-agent-connector:cloud: aws\n  ai-agent-connector:memoryMB: 5\n  ai-agent-connector:logLevel: loud\n")
+	_, err := config.FromStackFile(root(t), "test", file)
+	if err == nil || !strings.Contains(err.Error(), "logLevel") || !strings.Contains(err.Error(), "memoryMB") {
+		t.Fatalf("want both logLevel and memoryMB, got %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 // which keys the stack file itself sets (to catch typos the engine passes on silently).
 type Source struct {
 	File        string                                 // stack file, relative to the project root (for messages)
+	Stack       string                                 // stack name ("" = derived from File)
 	Values      map[string]string                      // full key -> value
 	Secret      map[string]bool                        // full key -> value is a secret
 	FileKeys    map[string]bool                        // full keys written in the stack file
@@ -152,6 +153,7 @@ func (s *StackFile) Source() (Source, error) {
 func (s *StackFile) fileSource() Source {
 	src := Source{
 		File:        s.Rel,
+		Stack:       s.Name,
 		Secret:      map[string]bool{},
 		FileKeys:    map[string]bool{},
 		PlainInFile: map[string]bool{},
