@@ -11,12 +11,14 @@ import (
 // told apart by their index in API_KEYS (the matched digest), never by the
 // key itself. Past the cap the answer is at once a 429 with Retry-After:
 // the agent has requests running, and the next one can go when one ends.
-const maxPerKeyCeiling = 10_000
-
 type keySlots struct {
 	max   int32
 	inUse []atomic.Int32
 }
+
+// maxPerKeyCeiling is the highest MAX_CONCURRENT_PER_KEY, and the default
+// with one key (no cap in practice).
+const maxPerKeyCeiling = 10_000
 
 func newKeySlots(keys, max int) *keySlots {
 	return &keySlots{max: int32(max), inUse: make([]atomic.Int32, keys)}

@@ -89,11 +89,11 @@ func (g *privilegeGate) afterConnect(ctx context.Context, conn *pgx.Conn) error 
 	if len(reasons) > 0 && !g.allow {
 		e := newError(CodePrivilegedRole, fmt.Sprintf(
 			"the function's database role %q can do more than read (%s), so agent SQL is refused: connect as a read-only role "+
-				"(CREATE ROLE agent LOGIN; GRANT SELECT on the agent's tables; the SQL per cloud is in docs/deploy.md, "+
+				"with SELECT on the agent's tables only (scripts/dbrole makes one; docs/deploy.md has the SQL per cloud, "+
 				"and the stack setting is database.user), or set ALLOW_PRIVILEGED_ROLE=true to accept the risk",
 			role, strings.Join(reasons, ", ")))
 		g.log.Error("refusing agent SQL: privileged database role", "role", role, "reasons", reasons,
-			"fix", "connect as a read-only role (docs/deploy.md), or set ALLOW_PRIVILEGED_ROLE=true")
+			"fix", "connect as a read-only role (scripts/dbrole, docs/deploy.md), or set ALLOW_PRIVILEGED_ROLE=true")
 		g.refused.Store(e)
 		return errPrivileged{e}
 	}
