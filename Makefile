@@ -12,13 +12,19 @@ LOAD_DURATION ?= 60s
 # The pinned npm MCP tools (Node 22, conformance suite, Inspector CLI): .ci/mcp-tools/install.
 MCP_TOOLS ?= /opt/mcp-tools
 export MCP_TOOLS
+# The commands under scripts/ are built into BIN and then run in place of the recipe's shell
+# (exec): make's exit status is the program's (`go run` turns every failure into 1, so a
+# missed target and a broken run would look the same), and Ctrl-C reaches it directly; a
+# clean interrupt exits 0, so `make local` ends without "make: *** Error".
+BIN ?= bin
+run = $(GO) build -o $(BIN)/$(1) ./scripts/$(1) && exec $(BIN)/$(1)
 
 .PHONY: local test test-function conformance mcp-tools test-infra vet fuzz fuzz-ci bench build preview coldstart coldstart-stack tune fakelambda inittrace reliability clean
 
 ## local: run the Lambda artifact under the real Lambda Runtime Interface Emulator, on
 ## localhost:8080, against DATABASE_URL or a throwaway PostgreSQL. Ctrl-C stops all.
 local:
-	$(GO) run ./scripts/local
+	$(call run,local)
 
 ## test: everything CI runs (starts its own PostgreSQL and PgBouncer on loopback).
 test: vet test-function conformance test-infra fuzz-ci
@@ -60,37 +66,37 @@ bench:
 
 ## build: the three platform artifacts (deterministic zips) into dist/.
 build:
-	$(GO) run ./scripts/build -out dist
+	$(call run,build) --out dist
 
 ## preview: offline plan and policy checks of a stack (STACK=aws-dev by default).
 preview:
-	$(GO) run ./scripts/preview --stack $(STACK)
+	$(call run,preview) --stack $(STACK)
 
 ## coldstart: measure cold starts under the local Lambda emulator vs a hello world.
 coldstart:
-	$(GO) run ./scripts/coldstart
+	$(call run,coldstart)
 
 ## coldstart-stack: measure the deployed stack (STACK=aws-dev; OUTPUTS=file from `pulumi stack output --json`).
 coldstart-stack:
-	$(GO) run ./scripts/coldstart --stack $(STACK) $(if $(OUTPUTS),--outputs $(OUTPUTS))
+	$(call run,coldstart) --stack $(STACK) $(if $(OUTPUTS),--outputs $(OUTPUTS))
 
 ## tune: memory x architecture sweep of a deployed AWS stack, cold starts counted; chart in .coldstart/.
 tune:
-	$(GO) run ./scripts/tune --stack $(STACK) $(if $(OUTPUTS),--outputs $(OUTPUTS))
+	$(call run,tune) --stack $(STACK) $(if $(OUTPUTS),--outputs $(OUTPUTS))
 
 ## fakelambda: a local stand-in for a deployed stack, to try coldstart-stack and tune without a cloud.
 fakelambda:
-	$(GO) run ./scripts/fakelambda
+	$(call run,fakelambda)
 
 ## reliability: the heavy runs: 200-process connection storm, long fault cycles, hostile
 ## corpus through PgBouncer, then a fixed-rate load for LOAD_DURATION (figures: docs/reliability.md).
 reliability:
 	cd function && RELIABILITY_FULL=1 $(GO) test -count=1 -v -timeout 15m ./internal/reliability
-	$(GO) run ./scripts/load --duration $(LOAD_DURATION)
+	$(call run,load) --duration $(LOAD_DURATION)
 
 ## inittrace: what each package's init costs in the built Lambda artifact.
 inittrace:
-	$(GO) run ./scripts/inittrace
+	$(call run,inittrace)
 
 clean:
-	rm -rf dist
+	rm -rf dist $(BIN)

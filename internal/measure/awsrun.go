@@ -66,8 +66,13 @@ func MeasureLambdaSamples(ctx context.Context, l *Lambda, o RunOptions, p *Progr
 	return measureLambda(ctx, l, o, orig.Env, 0, p)
 }
 
-// measureLambda is one measurement at the function's current code, with memoryMB (0 =
-// unchanged) applied on the first forced cold start.
+// MeasureLambdaAt is one measurement at the function's current code, with env set and
+// memoryMB (0 = unchanged) applied on each forced cold start (scripts/tune's sweep); the
+// caller restores the function.
+func MeasureLambdaAt(ctx context.Context, l *Lambda, o RunOptions, env map[string]string, memoryMB int, p *Progress) (LambdaSamples, error) {
+	return measureLambda(ctx, l, o.withDefaults(), env, memoryMB, p)
+}
+
 func measureLambda(ctx context.Context, l *Lambda, o RunOptions, env map[string]string, memoryMB int, p *Progress) (LambdaSamples, error) {
 	var s LambdaSamples
 	health := Request{Method: "GET", Path: "/health"}
@@ -112,7 +117,8 @@ func measureLambda(ctx context.Context, l *Lambda, o RunOptions, env map[string]
 	return s, nil
 }
 
-func collect(invs []Invocation, f func(Invocation) float64) []float64 {
+// Collect maps invocations to one figure each.
+func Collect(invs []Invocation, f func(Invocation) float64) []float64 {
 	out := make([]float64, 0, len(invs))
 	for _, i := range invs {
 		out = append(out, f(i))
@@ -131,16 +137,16 @@ func LambdaResult(stack, function string, s LambdaSamples, o RunOptions) *Result
 	rt := func(i Invocation) float64 { return i.RoundTripMs }
 	billed := func(i Invocation) float64 { return i.Report.BilledMs }
 	mem := func(i Invocation) float64 { return float64(i.Report.MaxMemoryMB) }
-	r.add("cold_init_ms", "Init Duration", "ms", collect(s.Cold, initMs), 0)
-	r.add("cold_total_ms", "cold start: init + first response", "ms", collect(s.Cold, coldTotal), o.Targets.ColdMs)
-	r.add("cold_round_trip_ms", "cold invoke round trip", "ms", collect(s.Cold, rt), 0)
-	r.add("cold_billed_ms", "cold Billed Duration", "ms", collect(s.Cold, billed), 0)
-	r.add("first_query_ms", "first query (cold pool)", "ms", collect(s.FirstQuery, dur), 0)
-	r.add("warm_ms", "warm request (Duration)", "ms", collect(s.Warm, dur), o.Targets.WarmMs)
-	r.add("warm_round_trip_ms", "warm invoke round trip", "ms", collect(s.Warm, rt), 0)
-	r.add("warm_billed_ms", "warm Billed Duration", "ms", collect(s.Warm, billed), 0)
-	r.add("pooled_query_ms", "pooled query (Duration)", "ms", collect(s.PooledQuery, dur), o.Targets.PooledMs)
-	r.add("max_memory_mb", "Max Memory Used", "MB", collect(append(append([]Invocation{}, s.Cold...), s.PooledQuery...), mem), 0)
+	r.add("cold_init_ms", "Init Duration", "ms", Collect(s.Cold, initMs), 0)
+	r.add("cold_total_ms", "cold start: init + first response", "ms", Collect(s.Cold, coldTotal), o.Targets.ColdMs)
+	r.add("cold_round_trip_ms", "cold invoke round trip", "ms", Collect(s.Cold, rt), 0)
+	r.add("cold_billed_ms", "cold Billed Duration", "ms", Collect(s.Cold, billed), 0)
+	r.add("first_query_ms", "first query (cold pool)", "ms", Collect(s.FirstQuery, dur), 0)
+	r.add("warm_ms", "warm request (Duration)", "ms", Collect(s.Warm, dur), o.Targets.WarmMs)
+	r.add("warm_round_trip_ms", "warm invoke round trip", "ms", Collect(s.Warm, rt), 0)
+	r.add("warm_billed_ms", "warm Billed Duration", "ms", Collect(s.Warm, billed), 0)
+	r.add("pooled_query_ms", "pooled query (Duration)", "ms", Collect(s.PooledQuery, dur), o.Targets.PooledMs)
+	r.add("max_memory_mb", "Max Memory Used", "MB", Collect(append(append([]Invocation{}, s.Cold...), s.PooledQuery...), mem), 0)
 	r.Notes = append(r.Notes, "cold starts forced by updating "+NonceVar+" on $LATEST (as lambda-perf does); the environment and memory were restored afterwards")
 	if o.APIKey == "" {
 		r.Notes = append(r.Notes, "no API key given (--api-key or CONNECTOR_API_KEY): query figures skipped")

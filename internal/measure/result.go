@@ -55,10 +55,15 @@ func (r *Result) add(key, label, unit string, samples []float64, target float64)
 	}
 	f := Figure{Key: key, Label: label, Unit: unit, Summary: Summarize(samples), TargetMs: target}
 	if target > 0 {
-		ok := f.Summary.P90 < target
+		ok := f.Check().OK
 		f.Pass = &ok
 	}
 	r.Figures = append(r.Figures, f)
+}
+
+// Check is the figure's verdict: its p90 against its target.
+func (f Figure) Check() Check {
+	return Below(f.Label+" p90", f.Summary.P90, f.TargetMs, f.Unit)
 }
 
 // Failed lists the figures that missed their target.
@@ -164,13 +169,11 @@ func (r *Result) WriteTable(w io.Writer) error {
 	for _, n := range r.Notes {
 		fmt.Fprintln(w, "note: "+n)
 	}
-	if failed := r.Failed(); len(failed) > 0 {
-		var names []string
-		for _, f := range failed {
-			names = append(names, fmt.Sprintf("%s p90 %s >= %s", f.Key, num(f.Summary.P90), num(f.TargetMs)))
-		}
-		fmt.Fprintln(w, "MISSED: "+strings.Join(names, "; "))
+	var missed []Check
+	for _, f := range r.Failed() {
+		missed = append(missed, f.Check())
 	}
+	WriteChecks(w, missed)
 	return nil
 }
 

@@ -18,28 +18,25 @@
 //
 // --arch other than the host's runs the bootstrap under qemu-user: slower, but it is the
 // deployed arm64 binary that runs. The database is DATABASE_URL if set, else a throwaway
-// PostgreSQL. Only the local target exists today (--target local); a deployed-stack target
-// plugs in behind the Environment interface.
+// PostgreSQL. With --stack NAME it measures a deployed stack instead (stack.go).
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ai-agent-connector/ai-agent-connector/infra/build"
+	"github.com/ai-agent-connector/ai-agent-connector/internal/cli"
 	"github.com/ai-agent-connector/ai-agent-connector/internal/lambdaemu"
-	"github.com/ai-agent-connector/ai-agent-connector/internal/localpg"
+	"github.com/ai-agent-connector/ai-agent-connector/internal/localrun"
+	meas "github.com/ai-agent-connector/ai-agent-connector/internal/measure"
 )
 
 type config struct {
@@ -51,10 +48,24 @@ type config struct {
 	maxInitRatio                            float64
 }
 
+const usage = `Usage: go run ./scripts/coldstart [--runs 10] [--warm 50] [--arch amd64|arm64] [--json]
+       go run ./scripts/coldstart --stack NAME [flags]   (a deployed stack: flags below)
+
+Forces cold starts of the connector's Lambda artifact and of an aws-lambda-go hello world
+under the AWS Lambda Runtime Interface Emulator and reports init, first response, first
+query and warm figures (min/median/p90/p99) against targets. Exit status 1 when a figure
+misses its target, 2 on errors.
+`
+
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
-	fs := flag.NewFlagSet("coldstart", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.FlagSet("coldstart", usage, stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage+"\nFlags (local emulator):\n")
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\nFlags with --stack NAME (a deployed stack; see --stack NAME --help):\n")
+		stackFlagSet(&stackFlags{}, stderr).PrintDefaults()
+	}
 	fs.StringVar(&c.target, "target", "local", "where to measure: local (the Lambda Runtime Interface Emulator)")
 	fs.StringVar(&c.arch, "arch", build.HostArch(), "bootstrap arch: amd64 or arm64 (another than the host's runs under qemu-user)")
 	fs.IntVar(&c.runs, "runs", 10, "cold starts per function")
@@ -69,6 +80,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.maxInitRatio, "max-init-ratio", 0, "target: median init / hello world median init (0 = none; issue: 1.5)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if c.target != "local" {
 		return c, fmt.Errorf("--target %q: only \"local\" exists (a deployed stack target is planned)", c.target)
@@ -111,15 +125,6 @@ func summarizeRuns(runs []Run, zip int64) Summary {
 	return s
 }
 
-// Check is one figure against its target.
-type Check struct {
-	Name  string  `json:"name"`
-	Value string  `json:"value"`
-	Limit string  `json:"limit"`
-	OK    bool    `json:"ok"`
-	raw   float64 // for sorting/tests
-}
-
 // Report is the whole result.
 type Report struct {
 	Target    string             `json:"target"`
@@ -130,7 +135,7 @@ type Report struct {
 	Connector Summary            `json:"connector"`
 	Hello     Summary            `json:"hello_world"`
 	Ratios    map[string]float64 `json:"ratios"` // connector / hello world, medians (and zip size)
-	Checks    []Check            `json:"checks"`
+	Checks    []meas.Check       `json:"checks"`
 	OK        bool               `json:"ok"`
 }
 
@@ -146,7 +151,7 @@ func evaluate(c config, r *Report) {
 		if limit <= 0 {
 			return
 		}
-		r.Checks = append(r.Checks, Check{Name: name, Value: ms(v), Limit: "< " + ms(limit), OK: v < limit, raw: float64(v)})
+		r.Checks = append(r.Checks, meas.Below(name, meas.Ms(v), meas.Ms(limit), "ms"))
 	}
 	dur("cold start: first response p90", r.Connector.FirstResponse.P90, c.maxCold)
 	dur("warm invoke p90", r.Connector.WarmHealth.P90, c.maxWarm)
@@ -156,78 +161,55 @@ func evaluate(c config, r *Report) {
 	dur("pooled DB query p99", r.Connector.WarmQuery.P99, c.maxWarmDBP99)
 	if c.maxInitRatio > 0 {
 		v := r.Ratios["init_median"]
-		r.Checks = append(r.Checks, Check{Name: "init median vs hello world", Value: fmt.Sprintf("%.2fx", v),
-			Limit: fmt.Sprintf("<= %.2fx", c.maxInitRatio), OK: v <= c.maxInitRatio, raw: v})
+		r.Checks = append(r.Checks, meas.AtMost("init median vs hello world", v, c.maxInitRatio, "x"))
 	}
-	r.OK = true
-	for _, ch := range r.Checks {
-		r.OK = r.OK && ch.OK
-	}
+	r.OK = meas.AllOK(r.Checks)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
 
-func main() {
-	if code, handled := stackMain(os.Args[1:], os.Stdout, os.Stderr); handled { // --stack NAME: stack.go
-		os.Exit(code)
+func main() { cli.Main(run) }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if code, handled := stackMain(ctx, args, stdout, stderr); handled { // --stack NAME: stack.go
+		return code
 	}
-	c, err := parseFlags(os.Args[1:], os.Stderr)
+	c, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(0)
+		return cli.OK
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "coldstart:", err)
-		os.Exit(2)
+		return cli.Fail(stderr, "coldstart", err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	rep, err := run(ctx, c, os.Stderr)
+	rep, err := measureLocal(ctx, c, stderr)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "\ncoldstart:", err)
-		os.Exit(2)
+		fmt.Fprintln(stderr)
+		return cli.Fail(stderr, "coldstart", err)
 	}
-	if c.asJSON {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(rep)
-	} else {
-		printTable(os.Stdout, rep)
-	}
+	cli.Print(stdout, c.asJSON, rep, func(w io.Writer) { printTable(w, rep) })
 	if !rep.OK {
-		os.Exit(1)
+		return cli.Failed
 	}
+	return cli.OK
 }
 
-func run(ctx context.Context, c config, progress io.Writer) (*Report, error) {
-	root, err := build.FindRepoRoot(".")
+func measureLocal(ctx context.Context, c config, progress io.Writer) (*Report, error) {
+	step := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
+	loc, err := localrun.Start(ctx, localrun.Options{Name: "coldstart", Arch: c.arch, Step: step})
 	if err != nil {
 		return nil, err
 	}
-	work, err := os.MkdirTemp("", "aac-coldstart-*")
-	if err != nil {
-		return nil, fmt.Errorf("temp dir: %w", err)
-	}
-	defer os.RemoveAll(work)
-
-	fmt.Fprintf(progress, "building the connector and the hello world for linux/%s\n", c.arch)
-	bo := build.Options{RepoRoot: root, OutDir: work}
-	fn, err := build.Build(ctx, build.Target{Platform: build.Lambda, Arch: c.arch}, bo)
+	defer loc.Close()
+	step("building the hello world for linux/%s", c.arch)
+	hello, err := build.BuildLambdaPackage(ctx, "./internal/hello", c.arch, "hello-"+c.arch, build.Options{RepoRoot: loc.Root, OutDir: loc.Work})
 	if err != nil {
 		return nil, err
 	}
-	hello, err := build.BuildLambdaPackage(ctx, "./internal/hello", c.arch, "hello-"+c.arch, bo)
+	helloBoot, err := unpack(hello.Path, filepath.Join(loc.Work, "hello"))
 	if err != nil {
 		return nil, err
 	}
-	fnBoot, err := unpack(fn.Path, filepath.Join(work, "connector"))
-	if err != nil {
-		return nil, err
-	}
-	helloBoot, err := unpack(hello.Path, filepath.Join(work, "hello"))
-	if err != nil {
-		return nil, err
-	}
-	rie, err := lambdaemu.RIEPath(ctx, root)
+	rie, err := lambdaemu.RIEPath(ctx, loc.Root)
 	if err != nil {
 		return nil, err
 	}
@@ -235,33 +217,21 @@ func run(ctx context.Context, c config, progress io.Writer) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-
-	dbURL := os.Getenv("DATABASE_URL")
-	if dbURL == "" {
-		fmt.Fprintln(progress, "starting a throwaway PostgreSQL")
-		pg, err := localpg.Start(ctx, root, localpg.Options{})
-		if err != nil {
-			return nil, err
-		}
-		defer pg.Stop()
-		dbURL = pg.AgentURL
-	}
 	const key = "coldstart-key-0123456789abcdef"
-	fnEnv := &localEnv{opts: lambdaemu.Options{Bootstrap: fnBoot, Arch: c.arch, RIE: rie,
-		Env: []string{"DATABASE_URL=" + dbURL, "API_KEYS=" + key, "LOG_LEVEL=warn"}}}
-	helloEnv := &localEnv{opts: lambdaemu.Options{Bootstrap: helloBoot, Arch: c.arch, RIE: rie}}
+	fnEnv := lambdaemu.Options{RIE: rie, Env: []string{"DATABASE_URL=" + loc.DatabaseURL, "API_KEYS=" + key, "LOG_LEVEL=warn"}}
+	helloEnv := lambdaemu.Options{Bootstrap: helloBoot, RIE: rie}
 
 	var fnRuns, helloRuns []Run
 	for i := 1; i <= c.runs; i++ {
 		// Alternate the two functions so both see the same machine conditions.
 		fmt.Fprintf(progress, "\rrun %d/%d: connector ", i, c.runs)
-		r, err := measure(ctx, fnEnv, Probe{Key: key, Query: defaultQuery}, c.warm)
+		r, err := measure(ctx, loc, fnEnv, Probe{Key: key, Query: defaultQuery}, c.warm)
 		if err != nil {
 			return nil, fmt.Errorf("connector run %d: %w", i, err)
 		}
 		fnRuns = append(fnRuns, r)
 		fmt.Fprintf(progress, "\rrun %d/%d: hello world (connector init %s, first response %s)   ", i, c.runs, ms(r.Init), ms(r.FirstResponse))
-		h, err := measure(ctx, helloEnv, Probe{}, c.warm)
+		h, err := measure(ctx, loc, helloEnv, Probe{}, c.warm)
 		if err != nil {
 			return nil, fmt.Errorf("hello world run %d: %w", i, err)
 		}
@@ -270,12 +240,12 @@ func run(ctx context.Context, c config, progress io.Writer) (*Report, error) {
 	fmt.Fprintf(progress, "\rdone: %d cold starts of each function%s\n", c.runs, strings.Repeat(" ", 40))
 
 	rep := &Report{Target: c.target, Arch: c.arch, Emulated: qemu != "", Runs: c.runs, Warm: c.warm,
-		Connector: summarizeRuns(fnRuns, fn.Size), Hello: summarizeRuns(helloRuns, hello.Size)}
+		Connector: summarizeRuns(fnRuns, loc.Artifact.Size), Hello: summarizeRuns(helloRuns, hello.Size)}
 	rep.Ratios = map[string]float64{
 		"init_median":           ratio(rep.Connector.Init.Median, rep.Hello.Init.Median),
 		"first_response_median": ratio(rep.Connector.FirstResponse.Median, rep.Hello.FirstResponse.Median),
 		"warm_invoke_median":    ratio(rep.Connector.WarmHealth.Median, rep.Hello.WarmHealth.Median),
-		"zip_size":              float64(fn.Size) / float64(hello.Size),
+		"zip_size":              float64(loc.Artifact.Size) / float64(hello.Size),
 	}
 	evaluate(c, rep)
 	return rep, nil
@@ -328,13 +298,7 @@ func printTable(w io.Writer, r *Report) {
 	tw.Flush()
 
 	fmt.Fprintln(w, "\ntargets:")
-	for _, c := range r.Checks {
-		mark := "ok  "
-		if !c.OK {
-			mark = "MISS"
-		}
-		fmt.Fprintf(w, "  %s %-34s %12s  (target %s)\n", mark, c.Name, c.Value, c.Limit)
-	}
+	meas.WriteChecks(w, r.Checks)
 	if r.OK {
 		fmt.Fprintln(w, "all targets met")
 	} else {

@@ -10,43 +10,15 @@ import (
 	"time"
 
 	"github.com/ai-agent-connector/ai-agent-connector/internal/lambdaemu"
+	"github.com/ai-agent-connector/ai-agent-connector/internal/localrun"
 )
 
-// Environment gives fresh execution environments of one function. The local target starts
-// a new RIE + function process per cold start; a deployed stack target (--stack, a later
-// issue) would force a new environment by updating the function's configuration.
-type Environment interface {
-	// Cold returns a fresh, never-invoked environment.
-	Cold(ctx context.Context) (Instance, error)
-}
-
-// Instance is one execution environment.
-type Instance interface {
-	// Call sends one HTTP-shaped request and returns the status and body.
-	Call(ctx context.Context, method, path, key, body string) (int, []byte, error)
-	// InitDuration is the platform's own measure of the init phase (INIT REPORT).
-	InitDuration(ctx context.Context) (time.Duration, error)
-	Close() error
-}
-
-// localEnv runs a bootstrap under the Lambda Runtime Interface Emulator.
-type localEnv struct {
-	opts lambdaemu.Options
-}
-
-func (l *localEnv) Cold(ctx context.Context) (Instance, error) {
-	e, err := lambdaemu.Start(ctx, l.opts)
-	if err != nil {
-		return nil, err
-	}
-	return &localInstance{emu: e}, nil
-}
-
-type localInstance struct{ emu *lambdaemu.Emulator }
+// instance is one execution environment: a fresh RIE and function process.
+type instance struct{ emu *lambdaemu.Emulator }
 
 // Call builds the Function URL event the bridge would and invokes the RIE directly, so
 // the figures hold the function and the emulator, not an extra local HTTP hop.
-func (i *localInstance) Call(ctx context.Context, method, path, key, body string) (int, []byte, error) {
+func (i *instance) Call(ctx context.Context, method, path, key, body string) (int, []byte, error) {
 	r := httptest.NewRequest(method, "http://localhost"+path, strings.NewReader(body))
 	if key != "" {
 		r.Header.Set("Authorization", "Bearer "+key)
@@ -72,13 +44,13 @@ func (i *localInstance) Call(ctx context.Context, method, path, key, body string
 	return resp.Status, resp.Body, nil
 }
 
-func (i *localInstance) InitDuration(ctx context.Context) (time.Duration, error) {
+func (i *instance) InitDuration(ctx context.Context) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	return i.emu.WaitInitReport(ctx, 1)
 }
 
-func (i *localInstance) Close() error { return i.emu.Stop() }
+func (i *instance) Close() error { return i.emu.Stop() }
 
 // Run is one cold start and the warm calls that follow it.
 type Run struct {
@@ -109,11 +81,12 @@ const defaultQuery = `{"sql":"SELECT id, name, balance FROM customers WHERE id =
 // measure performs one cold start: first response (/health), the init report, the first
 // query on a cold pool, then warm calls. Every answer's status is checked, so a broken
 // function cannot produce good-looking numbers.
-func measure(ctx context.Context, env Environment, p Probe, warm int) (Run, error) {
-	inst, err := env.Cold(ctx)
+func measure(ctx context.Context, loc *localrun.Local, o lambdaemu.Options, p Probe, warm int) (Run, error) {
+	emu, err := loc.Emulator(ctx, o)
 	if err != nil {
 		return Run{}, err
 	}
+	inst := &instance{emu: emu}
 	defer inst.Close()
 	var r Run
 	call := func(method, path, key, body string) (time.Duration, error) {

@@ -6,27 +6,23 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ai-agent-connector/ai-agent-connector/infra/build"
+	"github.com/ai-agent-connector/ai-agent-connector/internal/cli"
 	meas "github.com/ai-agent-connector/ai-agent-connector/internal/measure"
 )
 
 type stackFlags struct {
-	stack, outputs, url, apiKey, query, endpoint, region, history, local string
-	runs, warm                                                           int
-	asJSON, noSave                                                       bool
-	maxCold, maxWarm, maxDB                                              time.Duration
+	meas.StackFlags
+	url, history, local string
+	runs, warm          int
+	noSave              bool
 }
 
 const stackUsage = `Usage: go run ./scripts/coldstart --stack NAME [flags]
@@ -47,45 +43,30 @@ the guide's targets, the previous run of the same stack and the local figures.
 
 Prints a table (or --json), a progress line on stderr; exit 1 when a figure misses its
 target, 2 on errors. The run is kept in --history DIR/NAME.json for the next comparison.
-
-Flags:
 `
 
 // stackMain runs the deployed-stack target when args hold --stack; handled is false
 // otherwise (the local target runs). For a bare --help it adds a pointer to this mode.
-func stackMain(args []string, stdout, stderr io.Writer) (code int, handled bool) {
+func stackMain(ctx context.Context, args []string, stdout, stderr io.Writer) (code int, handled bool) {
 	if !hasFlag(args, "stack") {
-		if hasFlag(args, "h") || hasFlag(args, "help") {
-			fmt.Fprintln(stderr, "coldstart --stack NAME [--help]: measure a deployed stack (AWS, GCP, Azure) instead of the local emulator.")
-		}
 		return 0, false
 	}
 	f, err := parseStackFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return 0, true
+		return cli.OK, true
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "coldstart:", err)
-		return 2, true
+		return cli.Fail(stderr, "coldstart", err), true
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	res, err := runStack(ctx, f, &meas.Progress{W: stderr})
 	if err != nil {
-		fmt.Fprintln(stderr, "coldstart:", err)
-		return 2, true
+		return cli.Fail(stderr, "coldstart", err), true
 	}
-	if f.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(res)
-	} else {
-		_ = res.WriteTable(stdout)
-	}
+	cli.Print(stdout, f.JSON, res, func(w io.Writer) { _ = res.WriteTable(w) })
 	if len(res.Failed()) > 0 {
-		return 1, true
+		return cli.Failed, true
 	}
-	return 0, true
+	return cli.OK, true
 }
 
 func hasFlag(args []string, name string) bool {
@@ -110,35 +91,25 @@ func parseStackFlags(args []string, stderr io.Writer) (stackFlags, error) {
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if f.stack == "" {
-		return f, errors.New("--stack: a stack name is required (one of stacks/Pulumi.*.yaml)")
+	if err := f.Validate(); err != nil {
+		return f, err
 	}
 	if f.runs < 1 || f.warm < 1 {
 		return f, fmt.Errorf("--runs (%d) and --warm (%d) must be at least 1", f.runs, f.warm)
-	}
-	if slices.ContainsFunc([]time.Duration{f.maxCold, f.maxWarm, f.maxDB}, func(d time.Duration) bool { return d <= 0 }) {
-		return f, errors.New("--max-cold, --max-warm and --max-db must be positive")
 	}
 	return f, nil
 }
 
 func stackFlagSet(f *stackFlags, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("coldstart --stack", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, stackUsage); fs.PrintDefaults() }
-	fs.StringVar(&f.stack, "stack", "", "stack name: stacks/Pulumi.NAME.yaml (required)")
-	fs.StringVar(&f.outputs, "outputs", "", "stack outputs file from 'pulumi stack output --json -s NAME > FILE'; empty = ask Pulumi through the Automation API (needs the pulumi CLI and a login)")
+	fs := cli.FlagSet("coldstart --stack", stackUsage, stderr)
+	f.Register(fs, meas.TargetHelp{
+		Cold: "cold start p90 (AWS: Init Duration + Duration; GCP/Azure: first request total)",
+		Warm: "warm request p90 (AWS: REPORT Duration; GCP/Azure: request written to first byte)",
+		DB:   "pooled /v1/query p90",
+	})
 	fs.StringVar(&f.url, "url", "", "the function's base URL, replacing the \"url\" output; with no --outputs, Pulumi is not asked (GCP/Azure need nothing else; on AWS, without functionName the URL is timed over HTTP and no cold start is forced)")
 	fs.IntVar(&f.runs, "runs", 3, "AWS: forced cold starts (each is a configuration update; GCP/Azure measure one first request)")
 	fs.IntVar(&f.warm, "warm", 10, "warm requests (and pooled queries) after the cold ones")
-	fs.StringVar(&f.apiKey, "api-key", os.Getenv("CONNECTOR_API_KEY"), "bearer key for /v1/query (default $CONNECTOR_API_KEY); empty = no query figures")
-	fs.StringVar(&f.query, "query", "SELECT 1", "SQL of the first and pooled query figures")
-	fs.BoolVar(&f.asJSON, "json", false, "print JSON instead of a table")
-	fs.DurationVar(&f.maxCold, "max-cold", 2*time.Second, "target: cold start p90 (AWS: Init Duration + Duration; GCP/Azure: first request total)")
-	fs.DurationVar(&f.maxWarm, "max-warm", 100*time.Millisecond, "target: warm request p90 (AWS: REPORT Duration; GCP/Azure: request written to first byte)")
-	fs.DurationVar(&f.maxDB, "max-db", 50*time.Millisecond, "target: pooled /v1/query p90")
-	fs.StringVar(&f.endpoint, "endpoint-url", "", "AWS: Lambda API endpoint override (a VPC endpoint, LocalStack, or the fake used in tests)")
-	fs.StringVar(&f.region, "region", "", "AWS: region (default: from the aliasArn output, then the SDK's default chain)")
 	fs.StringVar(&f.history, "history", ".coldstart", "directory keeping the last run of each stack (NAME.json), relative to the repo root")
 	fs.BoolVar(&f.noSave, "no-save", false, "do not keep this run as the stack's previous run")
 	fs.StringVar(&f.local, "local", ".coldstart/local.json", "local target figures to compare with (save them with 'go run ./scripts/coldstart --json > FILE'); missing = no comparison")
@@ -151,12 +122,12 @@ func runStack(ctx context.Context, f stackFlags, p *meas.Progress) (*meas.Result
 	if err != nil {
 		return nil, err
 	}
-	st, err := meas.LoadStack(ctx, root, f.stack, "", f.outputs, f.url)
+	st, err := meas.LoadStack(ctx, root, f.Stack, "", f.Outputs, f.url)
 	if err != nil {
 		return nil, err
 	}
 	hist := rooted(root, f.history)
-	prev, err := meas.LoadRun(meas.RunFile(hist, f.stack))
+	prev, err := meas.LoadRun(meas.RunFile(hist, f.Stack))
 	if err != nil {
 		return nil, err
 	}
@@ -164,12 +135,12 @@ func runStack(ctx context.Context, f stackFlags, p *meas.Progress) (*meas.Result
 	if err != nil {
 		return nil, err
 	}
-	o := meas.RunOptions{Cold: f.runs, Warm: f.warm, APIKey: f.apiKey, Query: f.query,
-		Targets: meas.Targets{ColdMs: meas.Ms(f.maxCold), WarmMs: meas.Ms(f.maxWarm), PooledMs: meas.Ms(f.maxDB)}}
+	o := meas.RunOptions{Cold: f.runs, Warm: f.warm, APIKey: f.APIKey, Query: f.Query,
+		Targets: f.Targets()}
 	var res *meas.Result
 	switch {
 	case st.Outputs.Cloud == "aws" && st.Outputs.FunctionName != "":
-		l, err := lambdaFor(ctx, st, f.region, f.endpoint)
+		l, err := lambdaFor(ctx, st, f.Region, f.Endpoint)
 		if err != nil {
 			return nil, err
 		}
@@ -177,20 +148,20 @@ func runStack(ctx context.Context, f stackFlags, p *meas.Progress) (*meas.Result
 		if err != nil {
 			return nil, err
 		}
-		res = meas.LambdaResult(f.stack, l.Function, s, o)
+		res = meas.LambdaResult(f.Stack, l.Function, s, o)
 	default:
 		s, err := meas.MeasureHTTP(ctx, st.Outputs.URL, o, p)
 		if err != nil {
 			return nil, err
 		}
-		res = meas.HTTPResult(f.stack, st.Outputs.Cloud, st.Outputs.URL, s, o)
+		res = meas.HTTPResult(f.Stack, st.Outputs.Cloud, st.Outputs.URL, s, o)
 	}
 	res.Compare(prev, local)
 	if prev != nil {
 		res.Notes = append(res.Notes, "previous run: "+prev.When.Format(time.RFC3339))
 	}
 	if !f.noSave {
-		if err := meas.SaveRun(meas.RunFile(hist, f.stack), res); err != nil {
+		if err := meas.SaveRun(meas.RunFile(hist, f.Stack), res); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -30,7 +31,7 @@ func writeJSON(t *testing.T, path string, v any) string {
 func runStackCLI(t *testing.T, args ...string) (int, *meas.Result, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code, handled := stackMain(args, &stdout, &stderr)
+	code, handled := stackMain(context.Background(), args, &stdout, &stderr)
 	if !handled {
 		t.Fatalf("stackMain did not handle %v", args)
 	}
@@ -99,7 +100,7 @@ func TestStackTargets(t *testing.T) {
 		}
 		// A wrong key: the query is refused, the run fails with a hint, the function is restored.
 		var stdout, stderr2 bytes.Buffer
-		code, _ = stackMain([]string{"--stack", "aws-dev", "--outputs", outputs, "--endpoint-url", api, "--api-key", "wrong-key-0123456789abcdef",
+		code, _ = stackMain(context.Background(), []string{"--stack", "aws-dev", "--outputs", outputs, "--endpoint-url", api, "--api-key", "wrong-key-0123456789abcdef",
 			"--history", hist, "--no-save", "--runs", "1", "--warm", "1"}, &stdout, &stderr2)
 		if code != 2 || !strings.Contains(stderr2.String(), "status 401") || !strings.Contains(stderr2.String(), "--api-key") {
 			t.Errorf("wrong key: exit %d, stderr %q", code, stderr2.String())
@@ -146,7 +147,7 @@ func TestStackTargets(t *testing.T) {
 
 func TestStackFlags(t *testing.T) {
 	var stderr bytes.Buffer
-	if code, handled := stackMain([]string{"--stack", "aws-dev", "--help"}, &bytes.Buffer{}, &stderr); !handled || code != 0 {
+	if code, handled := stackMain(context.Background(), []string{"--stack", "aws-dev", "--help"}, &bytes.Buffer{}, &stderr); !handled || code != 0 {
 		t.Fatalf("--help: handled %v code %d", handled, code)
 	}
 	var f stackFlags
@@ -160,12 +161,12 @@ func TestStackFlags(t *testing.T) {
 		{"--stack", "no-such-stack", "--outputs", os.DevNull},
 	} {
 		var stderr bytes.Buffer
-		code, handled := stackMain(args, &bytes.Buffer{}, &stderr)
+		code, handled := stackMain(context.Background(), args, &bytes.Buffer{}, &stderr)
 		if !handled || code != 2 || stderr.Len() == 0 {
 			t.Errorf("%v: handled %v code %d stderr %q; want an error and exit 2", args, handled, code, stderr.String())
 		}
 	}
-	if _, handled := stackMain([]string{"--runs", "1"}, &bytes.Buffer{}, &bytes.Buffer{}); handled {
+	if _, handled := stackMain(context.Background(), []string{"--runs", "1"}, &bytes.Buffer{}, &bytes.Buffer{}); handled {
 		t.Error("without --stack the local target must run")
 	}
 }

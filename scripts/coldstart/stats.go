@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	meas "github.com/ai-agent-connector/ai-agent-connector/internal/measure"
 )
 
 // Stats summarizes samples of one figure.
@@ -31,8 +33,7 @@ func (s Stats) MarshalJSON() ([]byte, error) {
 	})
 }
 
-// summarize computes nearest-rank percentiles (no interpolation: every figure reported is
-// one that was measured).
+// summarize computes the figures of samples (nearest rank: measure.Percentile).
 func summarize(samples []time.Duration) Stats {
 	s := Stats{N: len(samples), Raw: samples}
 	if len(samples) == 0 {
@@ -41,23 +42,8 @@ func summarize(samples []time.Duration) Stats {
 	sorted := slices.Clone(samples)
 	slices.Sort(sorted)
 	s.Min, s.Max = sorted[0], sorted[len(sorted)-1]
-	s.Median = percentile(sorted, 50)
-	s.P90 = percentile(sorted, 90)
-	s.P99 = percentile(sorted, 99)
+	s.Median = meas.Percentile(sorted, 50)
+	s.P90 = meas.Percentile(sorted, 90)
+	s.P99 = meas.Percentile(sorted, 99)
 	return s
-}
-
-// percentile returns the nearest-rank p-th percentile of sorted samples.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	if rank < 1 {
-		rank = 1
-	}
-	if rank > len(sorted) {
-		rank = len(sorted)
-	}
-	return sorted[rank-1]
 }

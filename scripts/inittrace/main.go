@@ -19,7 +19,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,6 +31,7 @@ import (
 	"time"
 
 	"github.com/ai-agent-connector/ai-agent-connector/infra/build"
+	"github.com/ai-agent-connector/ai-agent-connector/internal/cli"
 	"github.com/ai-agent-connector/ai-agent-connector/internal/lambdaemu"
 )
 
@@ -113,26 +113,37 @@ func Sort(inits []Init, key string) error {
 	return nil
 }
 
-func main() {
-	target := flag.String("target", "lambda", "artifact to build and trace: lambda, azure or hello (the aws-lambda-go hello world)")
-	arch := flag.String("arch", build.HostArch(), "arch (lambda and hello): amd64 or arm64; another than the host's runs under qemu-user")
-	bin := flag.String("bin", "", "trace this binary instead of building one")
-	runs := flag.Int("runs", 5, "runs; clock times are medians")
-	top := flag.Int("top", 25, "list this many packages (0 = all)")
-	sortBy := flag.String("sort", "clock", "order by clock, bytes or allocs")
-	asJSON := flag.Bool("json", false, "print JSON")
-	flag.Parse()
-	if err := run(*target, *arch, *bin, *runs, *top, *sortBy, *asJSON); err != nil {
-		fmt.Fprintln(os.Stderr, "inittrace:", err)
-		os.Exit(1)
+const usage = `Usage: go run ./scripts/inittrace [--target lambda|azure|hello] [--arch amd64|arm64] [--runs 5] [--top 25] [--sort clock|bytes|allocs] [--json]
+       go run ./scripts/inittrace --bin path/to/binary
+
+Runs a built artifact (built and unpacked as deployed) with GODEBUG=inittrace=1 and lists
+what each linked package's init costs: clock time (median over --runs), bytes, allocations.
+`
+
+func main() { cli.Main(run) }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := cli.FlagSet("inittrace", usage, stderr)
+	target := fs.String("target", "lambda", "artifact to build and trace: lambda, azure or hello (the aws-lambda-go hello world)")
+	arch := fs.String("arch", build.HostArch(), "arch (lambda and hello): amd64 or arm64; another than the host's runs under qemu-user")
+	bin := fs.String("bin", "", "trace this binary instead of building one")
+	runs := fs.Int("runs", 5, "runs; clock times are medians")
+	top := fs.Int("top", 25, "list this many packages (0 = all)")
+	sortBy := fs.String("sort", "clock", "order by clock, bytes or allocs")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if code, ok := cli.Parse(fs, args); !ok {
+		return code
 	}
+	if err := report(ctx, stdout, *target, *arch, *bin, *runs, *top, *sortBy, *asJSON); err != nil {
+		return cli.Fail(stderr, "inittrace", err)
+	}
+	return cli.OK
 }
 
-func run(target, arch, bin string, runs, top int, sortBy string, asJSON bool) error {
+func report(ctx context.Context, stdout io.Writer, target, arch, bin string, runs, top int, sortBy string, asJSON bool) error {
 	if runs < 1 {
 		return errors.New("--runs must be at least 1")
 	}
-	ctx := context.Background()
 	if bin == "" {
 		work, err := os.MkdirTemp("", "aac-inittrace-*")
 		if err != nil {
@@ -170,14 +181,14 @@ func run(target, arch, bin string, runs, top int, sortBy string, asJSON bool) er
 		shown = shown[:top]
 	}
 	if asJSON {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(map[string]any{"binary": bin, "packages": len(inits), "total_clock_ms": total.ClockMS,
 			"total_bytes": total.Bytes, "total_allocs": total.Allocs, "inits": shown})
 	}
-	fmt.Printf("%s: %d package inits, %.3f ms clock in total (median of %d runs), %d bytes in %d allocations\n\n",
+	fmt.Fprintf(stdout, "%s: %d package inits, %.3f ms clock in total (median of %d runs), %d bytes in %d allocations\n\n",
 		filepath.Base(bin), len(inits), total.ClockMS, runs, total.Bytes, total.Allocs)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "package\tclock ms\tbytes\tallocs\tstarts at ms")
 	for _, i := range shown {
 		fmt.Fprintf(tw, "%s\t%.3f\t%d\t%d\t%.2f\n", i.Package, i.ClockMS, i.Bytes, i.Allocs, i.StartMS)

@@ -45,11 +45,11 @@ func mix(i int) request {
 	}
 }
 
-// run sends requests at a fixed rate for d (open loop: each request is sent
+// hold sends requests at a fixed rate for d (open loop: each request is sent
 // at its scheduled time whether or not earlier ones have answered, and its
 // latency counts from that time, so a stall is not hidden), while sampling
 // the RSS of the function process every 500 ms (more often in short runs).
-func run(ctx context.Context, name, base, key string, rate float64, d time.Duration, maxInFlight int, pid func() int, l limits) *Result {
+func hold(ctx context.Context, name, base, key string, rate float64, d time.Duration, maxInFlight int, pid func() int, l limits) *Result {
 	r := &Result{Target: name, Rate: rate, Duration: d, Statuses: map[int]int{}, FirstErrors: map[string]int{}}
 	client := &http.Client{
 		Timeout:   30 * time.Second,

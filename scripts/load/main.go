@@ -21,7 +21,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,7 +28,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -37,8 +35,9 @@ import (
 	"time"
 
 	"github.com/ai-agent-connector/ai-agent-connector/infra/build"
+	"github.com/ai-agent-connector/ai-agent-connector/internal/cli"
 	"github.com/ai-agent-connector/ai-agent-connector/internal/lambdaemu"
-	"github.com/ai-agent-connector/ai-agent-connector/internal/localpg"
+	"github.com/ai-agent-connector/ai-agent-connector/internal/localrun"
 )
 
 const apiKey = "load-test-key-0123456789abcdef"
@@ -55,86 +54,82 @@ type options struct {
 	pgbouncer   bool
 	jsonOut     string
 	maxInFlight int
+	step        func(format string, args ...any)
 }
 
-func main() {
+const usage = `Usage: go run ./scripts/load [--duration 60s] [--rate 200] [--lambda-rate 50] [--targets local,lambda] [--pgbouncer] [--json FILE]
+
+Holds a fixed-rate load on the connector on loopback for a bounded time, against
+function/cmd/local and against the Lambda artifact under the Runtime Interface Emulator,
+and fails unless it held: zero 5xx, p99 within target, memory flat. Exit status 0 when
+every target passed, 1 otherwise, 2 when it could not run.
+`
+
+func main() { cli.Main(run) }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o options
-	flag.DurationVar(&o.duration, "duration", 60*time.Second, "how long each target is loaded (at most 10m)")
-	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load before each run (cold start, pool, heap growth)")
-	flag.Float64Var(&o.rate, "rate", 200, "requests per second against the local entrypoint")
-	flag.Float64Var(&o.lambdaRate, "lambda-rate", 50, "requests per second through the Lambda emulator (one invoke at a time)")
-	flag.StringVar(&o.targets, "targets", "local,lambda", "comma-separated: local, lambda")
-	flag.DurationVar(&o.p99, "p99", 100*time.Millisecond, "p99 latency target for the local entrypoint (the guide's warm-query target)")
-	flag.DurationVar(&o.lambdaP99, "lambda-p99", 100*time.Millisecond, "p99 latency target through the emulator (the guide's warm-query target)")
-	flag.IntVar(&o.growthMB, "max-rss-growth-mb", 8, "allowed RSS growth from the first to the last quarter (or 10%, whichever is larger)")
-	flag.BoolVar(&o.pgbouncer, "pgbouncer", false, "put PgBouncer (transaction mode) in front of the throwaway PostgreSQL")
-	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
-	flag.IntVar(&o.maxInFlight, "max-in-flight", 64, "requests in flight at most; a request that finds none free is dropped and fails the run")
-	flag.Parse()
-	if o.duration <= 0 || o.duration > 10*time.Minute || o.rate <= 0 || o.rate > 5000 || o.lambdaRate <= 0 || o.lambdaRate > 1000 {
-		fmt.Fprintln(os.Stderr, "load: --duration must be in (0, 10m], --rate in (0, 5000], --lambda-rate in (0, 1000]")
-		os.Exit(2)
+	fs := cli.FlagSet("load", usage, stderr)
+	fs.DurationVar(&o.duration, "duration", 60*time.Second, "how long each target is loaded (at most 10m)")
+	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load before each run (cold start, pool, heap growth)")
+	fs.Float64Var(&o.rate, "rate", 200, "requests per second against the local entrypoint")
+	fs.Float64Var(&o.lambdaRate, "lambda-rate", 50, "requests per second through the Lambda emulator (one invoke at a time)")
+	fs.StringVar(&o.targets, "targets", "local,lambda", "comma-separated: local, lambda")
+	fs.DurationVar(&o.p99, "p99", 100*time.Millisecond, "p99 latency target for the local entrypoint (the guide's warm-query target)")
+	fs.DurationVar(&o.lambdaP99, "lambda-p99", 100*time.Millisecond, "p99 latency target through the emulator (the guide's warm-query target)")
+	fs.IntVar(&o.growthMB, "max-rss-growth-mb", 8, "allowed RSS growth from the first to the last quarter (or 10%, whichever is larger)")
+	fs.BoolVar(&o.pgbouncer, "pgbouncer", false, "put PgBouncer (transaction mode) in front of the throwaway PostgreSQL")
+	fs.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
+	fs.IntVar(&o.maxInFlight, "max-in-flight", 64, "requests in flight at most; a request that finds none free is dropped and fails the run")
+	if code, ok := cli.Parse(fs, args); !ok {
+		return code
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	if o.duration <= 0 || o.duration > 10*time.Minute || o.rate <= 0 || o.rate > 5000 || o.lambdaRate <= 0 || o.lambdaRate > 1000 {
+		fmt.Fprintln(stderr, "load: --duration must be in (0, 10m], --rate in (0, 5000], --lambda-rate in (0, 1000]")
+		return cli.Error
+	}
+	o.step = func(format string, args ...any) { fmt.Fprintf(stderr, "==> "+format+"\n", args...) }
 	results, err := runAll(ctx, o)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "load:", err)
-		os.Exit(2)
+		return cli.Fail(stderr, "load", err)
 	}
 	pass := true
 	for _, r := range results {
-		fmt.Print(r)
+		fmt.Fprint(stdout, r)
 		pass = pass && r.Pass
 	}
 	if o.jsonOut != "" {
 		b, _ := json.MarshalIndent(results, "", "  ")
 		if err := os.WriteFile(o.jsonOut, b, 0o644); err != nil {
-			fmt.Fprintln(os.Stderr, "load:", err)
-			os.Exit(2)
+			return cli.Fail(stderr, "load", err)
 		}
 	}
 	if !pass {
-		os.Exit(1)
+		return cli.Failed
 	}
+	return cli.OK
 }
 
-func step(format string, args ...any) { fmt.Fprintf(os.Stderr, "==> "+format+"\n", args...) }
-
 func runAll(ctx context.Context, o options) ([]*Result, error) {
-	root, err := build.FindRepoRoot(".")
+	if o.step == nil {
+		o.step = func(string, ...any) {}
+	}
+	loc, err := localrun.Start(ctx, localrun.Options{Name: "load", PgBouncer: o.pgbouncer, Step: o.step,
+		NoArtifact: !strings.Contains(o.targets, "lambda")})
 	if err != nil {
 		return nil, err
 	}
-	work, err := os.MkdirTemp("", "aac-load-*")
-	if err != nil {
-		return nil, fmt.Errorf("temp dir: %w", err)
-	}
-	defer os.RemoveAll(work)
-
-	dbURL := os.Getenv("DATABASE_URL")
-	if dbURL == "" {
-		step("starting a throwaway PostgreSQL with demo data")
-		pg, err := localpg.Start(ctx, root, localpg.Options{PgBouncer: o.pgbouncer})
-		if err != nil {
-			return nil, err
-		}
-		defer pg.Stop()
-		dbURL = pg.AgentURL
-		if o.pgbouncer {
-			dbURL = pg.BouncerURL
-		}
-	}
-	env := []string{"DATABASE_URL=" + dbURL, "API_KEYS=" + apiKey, "LOG_LEVEL=warn"}
+	defer loc.Close()
+	env := []string{"DATABASE_URL=" + loc.DatabaseURL, "API_KEYS=" + apiKey, "LOG_LEVEL=warn"}
 
 	var results []*Result
 	for _, t := range strings.Split(o.targets, ",") {
 		var r *Result
 		switch strings.TrimSpace(t) {
 		case "local":
-			r, err = loadLocal(ctx, root, work, env, o)
+			r, err = loadLocal(ctx, loc, env, o)
 		case "lambda":
-			r, err = loadLambda(ctx, root, work, env, o)
+			r, err = loadLambda(ctx, loc, env, o)
 		default:
 			return nil, fmt.Errorf("--targets: unknown target %q (local, lambda)", t)
 		}
@@ -147,10 +142,10 @@ func runAll(ctx context.Context, o options) ([]*Result, error) {
 }
 
 // loadLocal builds and starts cmd/local and loads it.
-func loadLocal(ctx context.Context, root, work string, env []string, o options) (*Result, error) {
-	step("building function/cmd/local")
-	bin := filepath.Join(work, "local")
-	if err := build.GoBuild(ctx, root, build.Binary{Package: "./cmd/local", GOOS: "linux", GOARCH: build.HostArch(), Output: bin}); err != nil {
+func loadLocal(ctx context.Context, loc *localrun.Local, env []string, o options) (*Result, error) {
+	o.step("building function/cmd/local")
+	bin := filepath.Join(loc.Work, "local")
+	if err := build.GoBuild(ctx, loc.Root, build.Binary{Package: "./cmd/local", GOOS: "linux", GOARCH: build.HostArch(), Output: bin}); err != nil {
 		return nil, err
 	}
 	port, err := freePort()
@@ -183,20 +178,11 @@ func loadLocal(ctx context.Context, root, work string, env []string, o options) 
 	return warmAndRun(ctx, "local (cmd/local)", base, o.rate, o, pid, limits{P99: o.p99, RSSGrowthKB: o.growthMB << 10, RSSGrowthPct: 10})
 }
 
-// loadLambda builds the Lambda artifact, runs it under the emulator behind
+// loadLambda runs the Lambda artifact under the emulator behind
 // the Function URL bridge, and loads the bridge.
-func loadLambda(ctx context.Context, root, work string, env []string, o options) (*Result, error) {
-	step("building the Lambda artifact (linux/%s) and starting the Runtime Interface Emulator", build.HostArch())
-	art, err := build.Build(ctx, build.Target{Platform: build.Lambda, Arch: build.HostArch()}, build.Options{RepoRoot: root, OutDir: work})
-	if err != nil {
-		return nil, err
-	}
-	task := filepath.Join(work, "task")
-	if _, err := build.Extract(art.Path, task); err != nil {
-		return nil, err
-	}
-	boot := filepath.Join(task, build.LambdaHandler)
-	emu, err := lambdaemu.Start(ctx, lambdaemu.Options{Bootstrap: boot, RepoRoot: root, Env: env, MemoryMB: 512})
+func loadLambda(ctx context.Context, loc *localrun.Local, env []string, o options) (*Result, error) {
+	o.step("starting the Runtime Interface Emulator (linux/%s)", loc.Arch)
+	emu, err := loc.Emulator(ctx, lambdaemu.Options{Env: env, MemoryMB: 512})
 	if err != nil {
 		return nil, err
 	}
@@ -215,14 +201,14 @@ func loadLambda(ctx context.Context, root, work string, env []string, o options)
 	if err := waitHealthy(ctx, base, emu.Done()); err != nil {
 		return nil, err
 	}
-	pid := func() int { return findProcess(boot) }
+	pid := func() int { return findProcess(loc.Bootstrap) }
 	return warmAndRun(ctx, "lambda (RIE + Function URL bridge)", base, o.lambdaRate, o, pid, limits{P99: o.lambdaP99, RSSGrowthKB: o.growthMB << 10, RSSGrowthPct: 10})
 }
 
 func warmAndRun(ctx context.Context, name, base string, rate float64, o options, pid func() int, l limits) (*Result, error) {
 	if o.warmup > 0 {
-		step("%s: warming up for %v at %.0f req/s", name, o.warmup, rate)
-		w := run(ctx, name, base, apiKey, rate, o.warmup, o.maxInFlight, pid, limits{P99: time.Hour})
+		o.step("%s: warming up for %v at %.0f req/s", name, o.warmup, rate)
+		w := hold(ctx, name, base, apiKey, rate, o.warmup, o.maxInFlight, pid, limits{P99: time.Hour})
 		if w.Transport > 0 || len(w.Statuses) == 0 {
 			return nil, fmt.Errorf("%s: warm-up failed: %s", name, w)
 		}
@@ -230,8 +216,8 @@ func warmAndRun(ctx context.Context, name, base string, rate float64, o options,
 	if pid() <= 0 {
 		return nil, errors.New(name + ": cannot find the function process to sample its RSS")
 	}
-	step("%s: %.0f req/s for %v", name, rate, o.duration)
-	return run(ctx, name, base, apiKey, rate, o.duration, o.maxInFlight, pid, l), nil
+	o.step("%s: %.0f req/s for %v", name, rate, o.duration)
+	return hold(ctx, name, base, apiKey, rate, o.duration, o.maxInFlight, pid, l), nil
 }
 
 func waitHealthy(ctx context.Context, base string, exited <-chan struct{}) error {

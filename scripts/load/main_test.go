@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ai-agent-connector/ai-agent-connector/internal/localpg"
+	meas "github.com/ai-agent-connector/ai-agent-connector/internal/measure"
 )
 
 func TestPercentile(t *testing.T) {
@@ -29,7 +30,7 @@ func TestPercentile(t *testing.T) {
 		{ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 99, 10 * time.Millisecond},
 		{ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 90, 9 * time.Millisecond},
 	} {
-		if got := percentile(c.in, c.p); got != c.want {
+		if got := meas.Percentile(c.in, c.p); got != c.want {
 			t.Errorf("percentile(%v, %v) = %v, want %v", c.in, c.p, got, c.want)
 		}
 	}

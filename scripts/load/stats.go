@@ -2,26 +2,16 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"time"
+
+	meas "github.com/ai-agent-connector/ai-agent-connector/internal/measure"
 )
 
 // rssSample is one reading of the function process's resident set size.
 type rssSample struct {
 	At time.Duration `json:"at_ms"`
 	KB int           `json:"kb"`
-}
-
-// percentile returns the p-th percentile (0..100) of sorted durations,
-// nearest rank.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	rank = min(max(rank, 1), len(sorted))
-	return sorted[rank-1]
 }
 
 // memoryGrowth compares the peak RSS of the first quarter of the samples
@@ -76,7 +66,7 @@ type limits struct {
 // judge fills Pass and Failures.
 func (r *Result) judge(l limits, latencies []time.Duration) {
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
-	r.P50, r.P90, r.P99 = percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99)
+	r.P50, r.P90, r.P99 = meas.Percentile(latencies, 50), meas.Percentile(latencies, 90), meas.Percentile(latencies, 99)
 	if len(latencies) > 0 {
 		r.Max = latencies[len(latencies)-1]
 	}

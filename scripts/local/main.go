@@ -7,8 +7,8 @@
 //  4. serves plain HTTP on localhost:PORT (default 8080), turned into Function URL events
 //     and back, so curl behaves as against the deployed Function URL.
 //
-// Ctrl-C (or SIGTERM) stops the emulator, the function and the database and removes every
-// temporary directory.
+// Ctrl-C (or SIGTERM, SIGHUP, a closed output pipe) stops the emulator, the function and
+// the database and removes every temporary directory.
 package main
 
 import (
@@ -16,22 +16,19 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ai-agent-connector/ai-agent-connector/infra/build"
+	"github.com/ai-agent-connector/ai-agent-connector/internal/cli"
 	"github.com/ai-agent-connector/ai-agent-connector/internal/lambdaemu"
-	"github.com/ai-agent-connector/ai-agent-connector/internal/localpg"
+	"github.com/ai-agent-connector/ai-agent-connector/internal/localrun"
 )
 
 // passEnv are the function settings taken from the caller's environment when set
@@ -39,77 +36,56 @@ import (
 var passEnv = []string{"DATABASE_PASSWORD", "DB_SCHEMAS", "POOL_SIZE", "QUERY_TIMEOUT_MS", "ACQUIRE_TIMEOUT_MS",
 	"MAX_ROWS", "MAX_RESULT_BYTES", "COLD_START_WARN_MS", "LOG_LEVEL"}
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "local:", err)
-		os.Exit(1)
-	}
-}
+const usage = `Usage: go run ./scripts/local [--port 8080] [--arch amd64|arm64] [--pgbouncer] [-v]
 
-func run() error {
+Runs the connector's Lambda artifact under the AWS Lambda Runtime Interface Emulator on
+localhost, against DATABASE_URL or a throwaway PostgreSQL with demo data, behind a Function
+URL bridge: curl it as the deployed Function URL. Ctrl-C stops everything and removes
+every temporary directory (exit status 0).
+`
+
+func main() { cli.Main(run) }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defPort := os.Getenv("PORT")
 	if defPort == "" {
 		defPort = "8080"
 	}
-	port := flag.String("port", defPort, "port to serve on localhost (env PORT)")
-	arch := flag.String("arch", build.HostArch(), "bootstrap arch; another than the host's runs through qemu-user (slow)")
-	pgbouncer := flag.Bool("pgbouncer", false, "put PgBouncer (transaction mode) between the function and the throwaway PostgreSQL")
-	verbose := flag.Bool("v", false, "show every emulator log line, not only the function's and the reports")
-	flag.Parse()
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	root, err := build.FindRepoRoot(".")
-	if err != nil {
-		return err
+	fs := cli.FlagSet("local", usage, stderr)
+	port := fs.String("port", defPort, "port to serve on localhost (env PORT)")
+	arch := fs.String("arch", build.HostArch(), "bootstrap arch; another than the host's runs through qemu-user (slow)")
+	pgbouncer := fs.Bool("pgbouncer", false, "put PgBouncer (transaction mode) between the function and the throwaway PostgreSQL")
+	verbose := fs.Bool("v", false, "show every emulator log line, not only the function's and the reports")
+	if code, ok := cli.Parse(fs, args); !ok {
+		return code
 	}
-	work, err := os.MkdirTemp("", "aac-local-*")
-	if err != nil {
-		return fmt.Errorf("temp dir: %w", err)
+	if err := serve(ctx, *port, *arch, *pgbouncer, *verbose, stdout, stderr); err != nil {
+		return cli.Fail(stderr, "local", err)
 	}
-	defer os.RemoveAll(work)
+	return cli.OK
+}
 
+func serve(ctx context.Context, port, arch string, pgbouncer, verbose bool, stdout, stderr io.Writer) error {
+	step := func(format string, args ...any) { fmt.Fprintf(stderr, "==> "+format+"\n", args...) }
 	// Listen first: a busy port should fail before anything is built or started.
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", *port))
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
 	if err != nil {
-		return fmt.Errorf("listen on localhost:%s: %w (set PORT or -port to another port)", *port, err)
+		return fmt.Errorf("listen on localhost:%s: %w (set PORT or -port to another port)", port, err)
 	}
 	defer ln.Close()
 
-	step("building the Lambda artifact (linux/%s)", *arch)
-	art, err := build.Build(ctx, build.Target{Platform: build.Lambda, Arch: *arch}, build.Options{RepoRoot: root, OutDir: work})
+	loc, err := localrun.Start(ctx, localrun.Options{Name: "local", Arch: arch, PgBouncer: pgbouncer, Step: step})
 	if err != nil {
 		return err
 	}
-	task := filepath.Join(work, "task") // /var/task on Lambda
-	if _, err := build.Extract(art.Path, task); err != nil {
-		return err
-	}
-
-	dbURL, dbDesc := os.Getenv("DATABASE_URL"), "DATABASE_URL from your environment"
-	if dbURL == "" {
-		step("starting a throwaway PostgreSQL with demo data")
-		pg, err := localpg.Start(ctx, root, localpg.Options{PgBouncer: *pgbouncer})
-		if errors.Is(err, localpg.ErrNoPostgres) {
-			return fmt.Errorf("%w\nthen run this again", err)
-		}
-		if err != nil {
-			return err
-		}
-		defer pg.Stop()
-		dbURL, dbDesc = pg.AgentURL, "throwaway PostgreSQL, read-only role \"agent\""
-		if *pgbouncer {
-			dbURL, dbDesc = pg.BouncerURL, "throwaway PostgreSQL behind PgBouncer (transaction mode), role \"agent\""
-		}
-	}
+	defer loc.Close()
 
 	keys := os.Getenv("API_KEYS")
 	if keys == "" {
 		keys = "local-" + randomHex(16)
 	}
 	key := strings.TrimSpace(strings.Split(keys, ",")[0])
-	env := []string{"DATABASE_URL=" + dbURL, "API_KEYS=" + keys}
+	env := []string{"DATABASE_URL=" + loc.DatabaseURL, "API_KEYS=" + keys}
 	for _, k := range passEnv {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
@@ -117,25 +93,26 @@ func run() error {
 	}
 
 	step("starting the AWS Lambda Runtime Interface Emulator")
-	var logs io.Writer = &filteredLog{w: os.Stderr}
-	if *verbose {
-		logs = os.Stderr
+	var logs io.Writer = &filteredLog{w: stderr}
+	if verbose {
+		logs = stderr
 	}
-	emu, err := lambdaemu.Start(ctx, lambdaemu.Options{Bootstrap: filepath.Join(task, build.LambdaHandler), Arch: *arch, RepoRoot: root, Env: env, Log: logs})
+	emu, err := loc.Emulator(ctx, lambdaemu.Options{Env: env, Log: logs})
 	if err != nil {
 		return err
 	}
 	defer emu.Stop()
 
 	srv := &http.Server{
-		Handler:           &lambdaemu.Bridge{Invoker: emu, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))},
+		Handler:           &lambdaemu.Bridge{Invoker: emu, Logger: slog.New(slog.NewTextHandler(stderr, nil))},
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	base := "http://localhost:" + *port
-	fmt.Printf(`
+	base := "http://localhost:" + port
+	art := loc.Artifact
+	fmt.Fprintf(stdout, `
 ai-agent-connector is running under the AWS Lambda Runtime Interface Emulator
   url:      %s   (a Function URL in front of the function)
   function: bootstrap for linux/%s, zip %d bytes, sha256 %s
@@ -150,7 +127,7 @@ Try:
   claude mcp add --transport http postgres %s/mcp --header 'Authorization: Bearer %s'
 
 The first call is a cold start (see the INIT REPORT line). Ctrl-C stops everything.
-`, base, *arch, art.Size, art.SHA256[:12], dbDesc, key, base, base, key, base, key, base, key)
+`, base, arch, art.Size, art.SHA256[:12], loc.Database, key, base, base, key, base, key, base, key)
 
 	select {
 	case <-ctx.Done():
@@ -164,10 +141,6 @@ The first call is a cold start (see the INIT REPORT line). Ctrl-C stops everythi
 	defer cancel()
 	_ = srv.Shutdown(sctx)
 	return nil // deferred: emulator, database, temp dir
-}
-
-func step(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "==> "+format+"\n", args...)
 }
 
 func randomHex(n int) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -13,7 +14,7 @@ import (
 
 func TestJSONPlan(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := run([]string{"--stack", "aws-dev", "--json"}, &out, &errb); code != 0 {
+	if code := run(context.Background(), []string{"--stack", "aws-dev", "--json"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	var rs []struct {
@@ -46,7 +47,7 @@ func TestTreeAndSecrets(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "Pulumi.s.yaml")
 	os.WriteFile(file, []byte("config:\n  ai-agent-connector:cloud: aws\n  ai-agent-connector:apiKeys:\n    secure: v1:c2FsdA==:c2VjcmV0\n"), 0o644)
 	var out, errb bytes.Buffer
-	if code := run([]string{"--stack", "s", "--file", file}, &out, &errb); code != 0 {
+	if code := run(context.Background(), []string{"--stack", "s", "--file", file}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	s := out.String()
@@ -64,7 +65,7 @@ func TestRejectsBadStack(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "Pulumi.bad.yaml")
 	os.WriteFile(file, []byte("config:\n  ai-agent-connector:cloud: aws\n  ai-agent-connector:warmInstances: 9\n  ai-agent-connector:maxInstances: 3\n"), 0o644)
 	var out, errb bytes.Buffer
-	if code := run([]string{"--stack", "bad", "--file", file}, &out, &errb); code != 1 {
+	if code := run(context.Background(), []string{"--stack", "bad", "--file", file}, &out, &errb); code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	for _, want := range []string{file, "ai-agent-connector:warmInstances", "9", "at most maxInstances (3)"} {
@@ -76,10 +77,10 @@ func TestRejectsBadStack(t *testing.T) {
 
 func TestUsage(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := run(nil, &out, &errb); code != 2 {
+	if code := run(context.Background(), nil, &out, &errb); code != 2 {
 		t.Fatalf("exit %d, want 2", code)
 	}
-	if code := run([]string{"--stack", "no-such-stack"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "Pulumi.no-such-stack.yaml") {
+	if code := run(context.Background(), []string{"--stack", "no-such-stack"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "Pulumi.no-such-stack.yaml") {
 		t.Fatalf("unknown stack: exit %d, stderr %s", code, errb.String())
 	}
 }
@@ -94,7 +95,7 @@ func TestPolicyViolationFails(t *testing.T) {
 		return out
 	}})()
 	var out, errb bytes.Buffer
-	if code := run([]string{"--stack", "aws-dev"}, &out, &errb); code != 1 {
+	if code := run(context.Background(), []string{"--stack", "aws-dev"}, &out, &errb); code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	if !strings.Contains(errb.String(), "policy test-no-lambda: aws:lambda/function:Function::ai-agent-connector-fn: planted violation") {
@@ -115,12 +116,12 @@ func TestDeployedOutputs(t *testing.T) {
 	outs := filepath.Join(dir, "out.json")
 	os.WriteFile(outs, []byte(`{"databaseMode": "create", "url": "https://x"}`), 0o644)
 	var out, errb bytes.Buffer
-	if code := run([]string{"--stack", "s", "--file", file, "--deployed", outs}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "deployed with database.mode create") {
+	if code := run(context.Background(), []string{"--stack", "s", "--file", file, "--deployed", outs}, &out, &errb); code == 0 || !strings.Contains(errb.String(), "deployed with database.mode create") {
 		t.Fatalf("want the mode-change refusal, exit %d: %s", code, errb.String())
 	}
 	out.Reset()
 	errb.Reset()
-	if code := run([]string{"--stack", "s", "--file", file}, &out, &errb); code != 0 {
+	if code := run(context.Background(), []string{"--stack", "s", "--file", file}, &out, &errb); code != 0 {
 		t.Fatalf("never deployed: exit %d: %s", code, errb.String())
 	}
 }

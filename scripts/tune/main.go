@@ -10,23 +10,22 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ai-agent-connector/ai-agent-connector/infra/build"
+	"github.com/ai-agent-connector/ai-agent-connector/internal/cli"
 	"github.com/ai-agent-connector/ai-agent-connector/internal/measure"
+	"github.com/ai-agent-connector/ai-agent-connector/internal/tune"
 )
 
 const usage = `Usage: go run ./scripts/tune --stack NAME [flags]
@@ -41,7 +40,7 @@ stacks/Pulumi.NAME.yaml for the next pulumi up.
 
 Cost per million requests = requests + duration GB-seconds (cold requests bill their init)
 [+ provisioned concurrency spread over --requests-per-month], from the price table kept in
-internal/measure/prices.json (source and date inside).
+internal/tune/prices.json (source and date inside).
 
 Strategies: cost (cheapest), speed (fastest; within 5% the cheaper wins), balanced
 (minimum of weight*cost/cheapest + (1-weight)*latency/fastest). Latency is the cold request
@@ -51,31 +50,28 @@ AWS only: GCP and Azure cannot change memory through an invoke API; deploy each 
 compare with scripts/coldstart --stack.
 
 Exit status: 0 when the recommended setting meets the targets, 1 when it misses one, 2 on errors.
-
-Flags:
 `
 
 type flags struct {
-	stack, stackFile, outputs, memory, arch, apiKey, query, strategy, chart, endpoint, region, prices string
-	runs, warm                                                                                        int
-	coldShare, requestsPerMonth, idle, lifetime, weight                                               float64
-	asJSON, write                                                                                     bool
-	maxCold, maxWarm, maxDB                                                                           time.Duration
+	measure.StackFlags
+	stackFile, memory, arch, strategy, chart, prices    string
+	runs, warm                                          int
+	coldShare, requestsPerMonth, idle, lifetime, weight float64
+	write                                               bool
 }
 
 func flagSet(f *flags, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("tune", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	fs.StringVar(&f.stack, "stack", "", "stack name: stacks/Pulumi.NAME.yaml (required; its cloud must be aws)")
+	fs := cli.FlagSet("tune", usage, stderr)
+	f.Register(fs, measure.TargetHelp{
+		Cold: "the recommended setting's cold request (init + first query), median",
+		Warm: "the recommended setting's warm /health Duration, median",
+		DB:   "the recommended setting's pooled query Duration, median",
+	})
 	fs.StringVar(&f.stackFile, "stack-file", "", "the stack's YAML file (default stacks/Pulumi.NAME.yaml); --write edits this file")
-	fs.StringVar(&f.outputs, "outputs", "", "stack outputs file from 'pulumi stack output --json -s NAME > FILE'; empty = ask Pulumi through the Automation API (needs the pulumi CLI)")
 	fs.StringVar(&f.memory, "memory", "128,256,512,1024,1769,2048", "comma-separated memory sizes in MB to measure (128..10240; 1769 MB is one full vCPU)")
 	fs.StringVar(&f.arch, "arch", "both", "architectures to measure: both, arm64 or amd64 (x86_64)")
 	fs.IntVar(&f.runs, "runs", 2, "forced cold starts per setting")
 	fs.IntVar(&f.warm, "warm", 5, "warm requests (and pooled queries) per setting")
-	fs.StringVar(&f.apiKey, "api-key", os.Getenv("CONNECTOR_API_KEY"), "bearer key for /v1/query (default $CONNECTOR_API_KEY); without it requests are /health only")
-	fs.StringVar(&f.query, "query", "SELECT 1", "SQL of the query requests")
 	fs.Float64Var(&f.coldShare, "cold-share", -1, "share of requests that meet a cold start, 0..1; negative = estimate from the stack's warmInstances, --requests-per-month and --idle")
 	fs.Float64Var(&f.requestsPerMonth, "requests-per-month", 1e6, "expected requests per month: for the cold-share estimate and to spread provisioned-concurrency cost")
 	fs.Float64Var(&f.idle, "idle", 600, "seconds an idle Lambda environment is assumed to live (not published by AWS; 300-900 is commonly observed), for the cold-share estimate")
@@ -84,13 +80,7 @@ func flagSet(f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.Float64Var(&f.weight, "weight", 0.5, "balanced strategy: weight of cost, 0..1 (latency gets 1-weight)")
 	fs.StringVar(&f.chart, "chart", "", "where to write the SVG chart of duration and cost vs memory (default .coldstart/NAME-tune.svg under the repo root)")
 	fs.BoolVar(&f.write, "write", false, "write the recommended memoryMB into stacks/Pulumi.NAME.yaml (that key only; comments kept)")
-	fs.BoolVar(&f.asJSON, "json", false, "print JSON instead of a table")
-	fs.DurationVar(&f.maxCold, "max-cold", 2*time.Second, "target for the recommended setting's cold request (init + first query), median")
-	fs.DurationVar(&f.maxWarm, "max-warm", 100*time.Millisecond, "target for the recommended setting's warm /health Duration, median")
-	fs.DurationVar(&f.maxDB, "max-db", 50*time.Millisecond, "target for the recommended setting's pooled query Duration, median")
-	fs.StringVar(&f.prices, "prices", "", "price table JSON in the format of internal/measure/prices.json (default: that file, us-east-1)")
-	fs.StringVar(&f.endpoint, "endpoint-url", "", "Lambda API endpoint override (a VPC endpoint, LocalStack, or the fake used in tests)")
-	fs.StringVar(&f.region, "region", "", "AWS region (default: from the aliasArn output, then the SDK's default chain)")
+	fs.StringVar(&f.prices, "prices", "", "price table JSON in the format of internal/tune/prices.json (default: that file, us-east-1)")
 	return fs
 }
 
@@ -109,8 +99,8 @@ func parseFlags(args []string, stderr io.Writer) (parsed, error) {
 	if fs.NArg() > 0 {
 		return p, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if p.stack == "" {
-		return p, errors.New("--stack: a stack name is required (one of stacks/Pulumi.*.yaml)")
+	if err := p.Validate(); err != nil {
+		return p, err
 	}
 	for _, s := range strings.Split(p.memory, ",") {
 		mb, err := strconv.Atoi(strings.TrimSpace(s))
@@ -138,8 +128,8 @@ func parseFlags(args []string, stderr io.Writer) (parsed, error) {
 	if p.coldShare > 1 {
 		return p, fmt.Errorf("--cold-share %v: allowed 0..1 (negative = estimate)", p.coldShare)
 	}
-	if !slices.Contains(measure.Strategies, p.strategy) {
-		return p, fmt.Errorf("--strategy %q: allowed %s", p.strategy, strings.Join(measure.Strategies, ", "))
+	if !slices.Contains(tune.Strategies, p.strategy) {
+		return p, fmt.Errorf("--strategy %q: allowed %s", p.strategy, strings.Join(tune.Strategies, ", "))
 	}
 	if p.weight < 0 || p.weight > 1 {
 		return p, fmt.Errorf("--weight %v: allowed 0..1", p.weight)
@@ -152,100 +142,79 @@ func parseFlags(args []string, stderr io.Writer) (parsed, error) {
 
 // Report is tune's result.
 type Report struct {
-	Stack         string           `json:"stack"`
-	Function      string           `json:"function"`
-	Strategy      string           `json:"strategy"`
-	Weight        float64          `json:"weight"`
-	ColdShare     float64          `json:"cold_share"`
-	ColdShareFrom string           `json:"cold_share_from"`
-	WarmInstances int              `json:"warm_instances"`
-	Current       measure.Setting  `json:"current"`
-	Recommended   measure.Point    `json:"recommended"`
-	Points        []measure.Point  `json:"points"`
-	Checks        []check          `json:"checks"`
-	Chart         string           `json:"chart"`
-	Wrote         string           `json:"wrote,omitempty"`
-	Prices        string           `json:"prices"`
-	Notes         []string         `json:"notes,omitempty"`
-	Run           *measure.TuneRun `json:"run,omitempty"`
+	Stack         string          `json:"stack"`
+	Function      string          `json:"function"`
+	Strategy      string          `json:"strategy"`
+	Weight        float64         `json:"weight"`
+	ColdShare     float64         `json:"cold_share"`
+	ColdShareFrom string          `json:"cold_share_from"`
+	WarmInstances int             `json:"warm_instances"`
+	Current       tune.Setting    `json:"current"`
+	Recommended   tune.Point      `json:"recommended"`
+	Points        []tune.Point    `json:"points"`
+	Checks        []measure.Check `json:"checks"`
+	Chart         string          `json:"chart"`
+	Wrote         string          `json:"wrote,omitempty"`
+	Prices        string          `json:"prices"`
+	Notes         []string        `json:"notes,omitempty"`
+	Run           *tune.TuneRun   `json:"run,omitempty"`
 }
 
-type check struct {
-	Name   string  `json:"name"`
-	Value  float64 `json:"value_ms"`
-	Target float64 `json:"target_ms"`
-	OK     bool    `json:"ok"`
-}
+func main() { cli.Main(run) }
 
-func main() {
-	os.Exit(cli(os.Args[1:], os.Stdout, os.Stderr))
-}
-
-func cli(args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	p, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return 0
+		return cli.OK
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "tune:", err)
-		return 2
+		return cli.Fail(stderr, "tune", err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	prog := &measure.Progress{W: stderr}
-	rep, err := run(ctx, p, prog)
+	rep, err := sweep(ctx, p, prog)
 	prog.Done()
 	if err != nil {
-		fmt.Fprintln(stderr, "tune:", err)
-		return 2
+		return cli.Fail(stderr, "tune", err)
 	}
-	if p.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(rep)
-	} else {
-		printTable(stdout, rep)
+	cli.Print(stdout, p.JSON, rep, func(w io.Writer) { printTable(w, rep) })
+	if !measure.AllOK(rep.Checks) {
+		return cli.Failed
 	}
-	for _, c := range rep.Checks {
-		if !c.OK {
-			return 1
-		}
-	}
-	return 0
+	return cli.OK
 }
 
-func run(ctx context.Context, p parsed, prog *measure.Progress) (*Report, error) {
+func sweep(ctx context.Context, p parsed, prog *measure.Progress) (*Report, error) {
 	root, err := build.FindRepoRoot(".")
 	if err != nil {
 		return nil, err
 	}
-	st, err := measure.LoadStack(ctx, root, p.stack, p.stackFile, p.outputs, "")
+	st, err := measure.LoadStack(ctx, root, p.Stack, p.stackFile, p.Outputs, "")
 	if err != nil {
 		return nil, err
 	}
 	if st.Outputs.Cloud == "aws" && st.Outputs.FunctionName == "" {
-		return nil, fmt.Errorf("stack %s: output \"functionName\" is missing; tune invokes the function through the Lambda API", p.stack)
+		return nil, fmt.Errorf("stack %s: output \"functionName\" is missing; tune invokes the function through the Lambda API", p.Stack)
 	}
 	if st.Outputs.Cloud != "aws" {
 		return nil, fmt.Errorf("stack %s is on %s: tune changes memory through the Lambda API and works on AWS only; on %s deploy each memoryMB and compare with `go run ./scripts/coldstart --stack %s`",
-			p.stack, st.Outputs.Cloud, st.Outputs.Cloud, p.stack)
+			p.Stack, st.Outputs.Cloud, st.Outputs.Cloud, p.Stack)
 	}
-	prices := measure.DefaultPrices()
+	prices := tune.DefaultPrices()
 	if p.prices != "" {
-		if prices, err = measure.LoadPrices(p.prices); err != nil {
+		if prices, err = tune.LoadPrices(p.prices); err != nil {
 			return nil, err
 		}
 	}
-	region := p.region
+	region := p.Region
 	if region == "" {
 		region = st.Outputs.Region()
 	}
-	client, err := measure.NewLambdaClient(ctx, region, p.endpoint)
+	client, err := measure.NewLambdaClient(ctx, region, p.Endpoint)
 	if err != nil {
 		return nil, err
 	}
 	l := &measure.Lambda{Client: client, Function: st.Outputs.FunctionName, Host: measure.HostOf(st.Outputs.URL)}
-	if p.endpoint != "" {
+	if p.Endpoint != "" {
 		l.PollMin = 50 * time.Millisecond
 	}
 	orig, err := l.State(ctx)
@@ -264,36 +233,33 @@ func run(ctx context.Context, p parsed, prog *measure.Progress) (*Report, error)
 		}
 		return os.ReadFile(a.Path)
 	}
-	ro := measure.RunOptions{Cold: p.runs, Warm: p.warm, APIKey: p.apiKey, Query: p.query}
-	tr, err := measure.TuneLambda(ctx, l, measure.TuneOptions{MemoryMB: p.mems, Archs: p.archs, Run: ro, Package: pkg}, prog)
+	ro := measure.RunOptions{Cold: p.runs, Warm: p.warm, APIKey: p.APIKey, Query: p.Query}
+	tr, err := tune.TuneLambda(ctx, l, tune.TuneOptions{MemoryMB: p.mems, Archs: p.archs, Run: ro, Package: pkg}, prog)
 	if err != nil {
 		return nil, err
 	}
 
-	rep := &Report{Stack: p.stack, Function: l.Function, Strategy: p.strategy, Weight: p.weight,
-		WarmInstances: st.Config.WarmInstances, Current: measure.Setting{Arch: orig.Arch, MemoryMB: orig.MemoryMB},
+	rep := &Report{Stack: p.Stack, Function: l.Function, Strategy: p.strategy, Weight: p.weight,
+		WarmInstances: st.Config.WarmInstances, Current: tune.Setting{Arch: orig.Arch, MemoryMB: orig.MemoryMB},
 		Prices: prices.Source + " (" + prices.Region + "; " + prices.AsOf + ")", Notes: tr.Notes, Run: &tr}
 	rep.ColdShare, rep.ColdShareFrom = p.coldShare, "--cold-share"
 	if p.coldShare < 0 {
-		rep.ColdShare = measure.EstimateColdShare(p.requestsPerMonth, st.Config.WarmInstances, p.idle, p.lifetime)
+		rep.ColdShare = tune.EstimateColdShare(p.requestsPerMonth, st.Config.WarmInstances, p.idle, p.lifetime)
 		rep.ColdShareFrom = fmt.Sprintf("estimated: warmInstances %d, %.0f requests/month, %.0f s idle expiry, %.0f s environment lifetime", st.Config.WarmInstances, p.requestsPerMonth, p.idle, p.lifetime)
 	}
-	model := measure.CostModel{Prices: prices, ColdShare: rep.ColdShare, WarmInstances: st.Config.WarmInstances, RequestsPerMonth: p.requestsPerMonth}
-	best, err := measure.Recommend(tr.Points, model, p.strategy, p.weight)
+	model := tune.CostModel{Prices: prices, ColdShare: rep.ColdShare, WarmInstances: st.Config.WarmInstances, RequestsPerMonth: p.requestsPerMonth}
+	best, err := tune.Recommend(tr.Points, model, p.strategy, p.weight)
 	if err != nil {
 		return nil, err
 	}
 	rep.Points, rep.Recommended = tr.Points, tr.Points[best]
 	s := tr.Samples[rep.Recommended.Setting.String()]
-	rep.Checks = []check{
-		{Name: "cold request (init + first query), median", Value: rep.Recommended.ColdMs, Target: measure.Ms(p.maxCold)},
-		{Name: "warm /health Duration, median", Value: measure.Summarize(durations(s.Warm)).Median, Target: measure.Ms(p.maxWarm)},
+	rep.Checks = []measure.Check{
+		measure.Below("cold request (init + first query), median", rep.Recommended.ColdMs, measure.Ms(p.MaxCold), "ms"),
+		measure.Below("warm /health Duration, median", measure.Summarize(durations(s.Warm)).Median, measure.Ms(p.MaxWarm), "ms"),
 	}
 	if len(s.PooledQuery) > 0 {
-		rep.Checks = append(rep.Checks, check{Name: "pooled query Duration, median", Value: measure.Summarize(durations(s.PooledQuery)).Median, Target: measure.Ms(p.maxDB)})
-	}
-	for i := range rep.Checks {
-		rep.Checks[i].OK = rep.Checks[i].Value < rep.Checks[i].Target
+		rep.Checks = append(rep.Checks, measure.Below("pooled query Duration, median", measure.Summarize(durations(s.PooledQuery)).Median, measure.Ms(p.MaxDB), "ms"))
 	}
 	if rep.Recommended.Arch != st.Config.Arch {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("the recommended arch is %s; the stack says %s: set ai-agent-connector:arch yourself (--write changes memoryMB only)", rep.Recommended.Arch, st.Config.Arch))
@@ -301,7 +267,7 @@ func run(ctx context.Context, p parsed, prog *measure.Progress) (*Report, error)
 
 	rep.Chart = p.chart
 	if rep.Chart == "" {
-		rep.Chart = filepath.Join(root, ".coldstart", p.stack+"-tune.svg")
+		rep.Chart = filepath.Join(root, ".coldstart", p.Stack+"-tune.svg")
 	}
 	if err := os.MkdirAll(filepath.Dir(rep.Chart), 0o755); err != nil {
 		return nil, fmt.Errorf("chart: %w", err)
@@ -310,8 +276,8 @@ func run(ctx context.Context, p parsed, prog *measure.Progress) (*Report, error)
 	if err != nil {
 		return nil, fmt.Errorf("chart: %w", err)
 	}
-	err = measure.WriteChart(cf, tr.Points, measure.ChartInfo{Recommended: best,
-		Title: fmt.Sprintf("%s: %s, strategy %s", p.stack, l.Function, p.strategy),
+	err = tune.WriteChart(cf, tr.Points, tune.ChartInfo{Recommended: best,
+		Title: fmt.Sprintf("%s: %s, strategy %s", p.Stack, l.Function, p.strategy),
 		Note:  fmt.Sprintf("cold share %.3g (%s); prices %s %s", rep.ColdShare, rep.ColdShareFrom, prices.Region, prices.Currency)})
 	if cerr := cf.Close(); err == nil {
 		err = cerr
@@ -324,11 +290,11 @@ func run(ctx context.Context, p parsed, prog *measure.Progress) (*Report, error)
 		if !filepath.IsAbs(file) {
 			file = filepath.Join(root, file)
 		}
-		old, err := measure.SetMemoryMB(file, rep.Recommended.MemoryMB)
+		old, err := tune.SetMemoryMB(file, rep.Recommended.MemoryMB)
 		if err != nil {
 			return nil, err
 		}
-		rep.Wrote = fmt.Sprintf("%s: %s %s -> %d (run pulumi up -s %s to apply)", st.Config.StackFile, measure.MemoryKey, old, rep.Recommended.MemoryMB, p.stack)
+		rep.Wrote = fmt.Sprintf("%s: %s %s -> %d (run pulumi up -s %s to apply)", st.Config.StackFile, tune.MemoryKey, old, rep.Recommended.MemoryMB, p.Stack)
 	}
 	return rep, nil
 }
@@ -359,13 +325,7 @@ func printTable(w io.Writer, r *Report) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	for _, c := range r.Checks {
-		mark := "ok  "
-		if !c.OK {
-			mark = "MISS"
-		}
-		fmt.Fprintf(w, "%s %-44s %8.2f ms  (target < %.0f ms)\n", mark, c.Name, c.Value, c.Target)
-	}
+	measure.WriteChecks(w, r.Checks)
 	fmt.Fprintf(w, "chart: %s\nprices: %s\n", r.Chart, r.Prices)
 	if r.Wrote != "" {
 		fmt.Fprintln(w, "wrote "+r.Wrote)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"flag"
@@ -14,6 +15,7 @@ import (
 	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
 	"github.com/ai-agent-connector/ai-agent-connector/internal/measure"
 	"github.com/ai-agent-connector/ai-agent-connector/internal/measure/measuretest"
+	"github.com/ai-agent-connector/ai-agent-connector/internal/tune"
 )
 
 type svgDoc struct {
@@ -55,7 +57,7 @@ func TestTuneEndToEnd(t *testing.T) {
 	chart := filepath.Join(dir, "tune.svg")
 
 	var stdout, stderr bytes.Buffer
-	code := cli([]string{"--stack", "aws-dev", "--stack-file", stackFile, "--outputs", outputs, "--endpoint-url", api,
+	code := run(context.Background(), []string{"--stack", "aws-dev", "--stack-file", stackFile, "--outputs", outputs, "--endpoint-url", api,
 		"--memory", "512,128", "--arch", "both", "--runs", "1", "--warm", "2", "--api-key", measuretest.APIKey,
 		"--strategy", "cost", "--cold-share", "0.2", "--chart", chart, "--write", "--json"}, &stdout, &stderr)
 	if code != 0 {
@@ -83,7 +85,7 @@ func TestTuneEndToEnd(t *testing.T) {
 			t.Errorf("setting %s not measured", s)
 		}
 	}
-	if rep.ColdShare != 0.2 || rep.Current != (measure.Setting{Arch: build.HostArch(), MemoryMB: 256}) {
+	if rep.ColdShare != 0.2 || rep.Current != (tune.Setting{Arch: build.HostArch(), MemoryMB: 256}) {
 		t.Errorf("cold share %v, current %v", rep.ColdShare, rep.Current)
 	}
 
@@ -106,7 +108,7 @@ func TestTuneEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.MemoryMB != rep.Recommended.MemoryMB || !strings.Contains(rep.Wrote, measure.MemoryKey) {
+	if cfg.MemoryMB != rep.Recommended.MemoryMB || !strings.Contains(rep.Wrote, tune.MemoryKey) {
 		t.Errorf("stack file memoryMB %d, recommended %d (wrote %q)", cfg.MemoryMB, rep.Recommended.MemoryMB, rep.Wrote)
 	}
 
@@ -141,7 +143,7 @@ func TestTuneEndToEnd(t *testing.T) {
 
 func TestFlags(t *testing.T) {
 	var stderr bytes.Buffer
-	if code := cli([]string{"--help"}, &bytes.Buffer{}, &stderr); code != 0 {
+	if code := run(context.Background(), []string{"--help"}, &bytes.Buffer{}, &stderr); code != 0 {
 		t.Fatalf("--help exit %d", code)
 	}
 	var f flags
@@ -157,7 +159,7 @@ func TestFlags(t *testing.T) {
 		{"--stack", "gcp-dev", "--outputs", writeOutputs(t, `{"cloud":"gcp","url":"http://127.0.0.1:1"}`)},
 	} {
 		var stderr bytes.Buffer
-		if code := cli(args, &bytes.Buffer{}, &stderr); code != 2 || stderr.Len() == 0 {
+		if code := run(context.Background(), args, &bytes.Buffer{}, &stderr); code != 2 || stderr.Len() == 0 {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and an error", args, code, stderr.String())
 		}
 	}

@@ -1,10 +1,12 @@
-package measure
+package tune
 
 import (
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/ai-agent-connector/ai-agent-connector/internal/measure"
 )
 
 // Setting is one memory size on one architecture.
@@ -31,27 +33,27 @@ type Point struct {
 }
 
 // PointFrom reduces one setting's samples to medians.
-func PointFrom(set Setting, s LambdaSamples) Point {
-	med := func(invs []Invocation, f func(Invocation) float64) float64 {
-		return Summarize(collect(invs, f)).Median
+func PointFrom(set Setting, s measure.LambdaSamples) Point {
+	med := func(invs []measure.Invocation, f func(measure.Invocation) float64) float64 {
+		return measure.Summarize(measure.Collect(invs, f)).Median
 	}
 	p := Point{Setting: set}
-	p.InitMs = med(s.Cold, func(i Invocation) float64 { return i.Report.InitMs })
-	p.MaxMemory = med(append(append([]Invocation{}, s.Cold...), s.PooledQuery...), func(i Invocation) float64 { return float64(i.Report.MaxMemoryMB) })
+	p.InitMs = med(s.Cold, func(i measure.Invocation) float64 { return i.Report.InitMs })
+	p.MaxMemory = med(append(append([]measure.Invocation{}, s.Cold...), s.PooledQuery...), func(i measure.Invocation) float64 { return float64(i.Report.MaxMemoryMB) })
 	if len(s.FirstQuery) > 0 {
 		// A cold request in real traffic is a query: init, then the query on a cold pool.
-		p.ColdMs = round2(p.InitMs + med(s.FirstQuery, func(i Invocation) float64 { return i.Report.DurationMs }))
+		p.ColdMs = round2(p.InitMs + med(s.FirstQuery, func(i measure.Invocation) float64 { return i.Report.DurationMs }))
 		p.ColdBilled = math.Ceil(p.ColdMs)
 	} else {
-		p.ColdMs = med(s.Cold, func(i Invocation) float64 { return round2(i.Report.InitMs + i.Report.DurationMs) })
-		p.ColdBilled = med(s.Cold, func(i Invocation) float64 { return i.Report.BilledMs })
+		p.ColdMs = med(s.Cold, func(i measure.Invocation) float64 { return round2(i.Report.InitMs + i.Report.DurationMs) })
+		p.ColdBilled = med(s.Cold, func(i measure.Invocation) float64 { return i.Report.BilledMs })
 	}
 	warm := s.Warm
 	if len(s.PooledQuery) > 0 {
 		warm = s.PooledQuery
 	}
-	p.WarmMs = med(warm, func(i Invocation) float64 { return i.Report.DurationMs })
-	p.WarmBilled = med(warm, func(i Invocation) float64 { return i.Report.BilledMs })
+	p.WarmMs = med(warm, func(i measure.Invocation) float64 { return i.Report.DurationMs })
+	p.WarmBilled = med(warm, func(i measure.Invocation) float64 { return i.Report.BilledMs })
 	return p
 }
 
@@ -170,3 +172,5 @@ func better(a, b Point, strategy string) bool {
 	}
 	return a.Score < b.Score
 }
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }

@@ -1,33 +1,35 @@
-package measure
+package tune
 
 import (
 	"context"
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/ai-agent-connector/ai-agent-connector/internal/measure"
 )
 
 // TuneOptions say which settings to measure and how.
 type TuneOptions struct {
 	MemoryMB []int
-	Archs    []string   // "arm64", "amd64"
-	Run      RunOptions // cold starts and warm requests per setting
-	// Package returns the Lambda zip for arch (built from this checkout); needed only to
+	Archs    []string           // "arm64", "amd64"
+	Run      measure.RunOptions // cold starts and warm requests per setting
+	// Package returns the measure.Lambda zip for arch (built from this checkout); needed only to
 	// switch architectures.
 	Package func(ctx context.Context, arch string) ([]byte, error)
 }
 
 // TuneRun is the outcome of measuring every setting.
 type TuneRun struct {
-	Points  []Point                  `json:"points"`
-	Samples map[string]LambdaSamples `json:"samples"` // by Setting.String()
-	Notes   []string                 `json:"notes,omitempty"`
+	Points  []Point                          `json:"points"`
+	Samples map[string]measure.LambdaSamples `json:"samples"` // by Setting.String()
+	Notes   []string                         `json:"notes,omitempty"`
 }
 
 // TuneLambda measures every (arch, memory) setting on the function: each starts with a
 // configuration update (memory + nonce), so its first invoke is a real cold start. The
 // function's code, architecture, memory and environment are put back at the end.
-func TuneLambda(ctx context.Context, l *Lambda, o TuneOptions, p *Progress) (tr TuneRun, err error) {
+func TuneLambda(ctx context.Context, l *measure.Lambda, o TuneOptions, p *measure.Progress) (tr TuneRun, err error) {
 	orig, err := l.State(ctx)
 	if err != nil {
 		return tr, err
@@ -67,7 +69,7 @@ func TuneLambda(ctx context.Context, l *Lambda, o TuneOptions, p *Progress) (tr 
 			err = rerr
 		}
 	}()
-	tr.Samples = map[string]LambdaSamples{}
+	tr.Samples = map[string]measure.LambdaSamples{}
 	total, n := len(archs)*len(o.MemoryMB), 0
 	for _, arch := range archs {
 		if arch != current {
@@ -80,11 +82,11 @@ func TuneLambda(ctx context.Context, l *Lambda, o TuneOptions, p *Progress) (tr 
 		for _, mb := range o.MemoryMB {
 			n++
 			set := Setting{Arch: arch, MemoryMB: mb}
-			sp := &Progress{W: nil}
+			sp := &measure.Progress{W: nil}
 			if p != nil {
-				sp = &Progress{W: prefixWriter{p, fmt.Sprintf("[%d/%d %s] ", n, total, set)}}
+				sp = &measure.Progress{W: prefixWriter{p, fmt.Sprintf("[%d/%d %s] ", n, total, set)}}
 			}
-			s, err := measureLambda(ctx, l, o.Run.withDefaults(), orig.Env, mb, sp)
+			s, err := measure.MeasureLambdaAt(ctx, l, o.Run, orig.Env, mb, sp)
 			if err != nil {
 				return tr, fmt.Errorf("%s: %w", set, err)
 			}
@@ -95,7 +97,7 @@ func TuneLambda(ctx context.Context, l *Lambda, o TuneOptions, p *Progress) (tr 
 	return tr, nil
 }
 
-func switchArch(ctx context.Context, l *Lambda, o TuneOptions, arch string) error {
+func switchArch(ctx context.Context, l *measure.Lambda, o TuneOptions, arch string) error {
 	if o.Package == nil {
 		return fmt.Errorf("measuring %s needs its package, and no builder was given", arch)
 	}
@@ -108,7 +110,7 @@ func switchArch(ctx context.Context, l *Lambda, o TuneOptions, arch string) erro
 
 // prefixWriter routes a sub-step's progress through the parent line with a prefix.
 type prefixWriter struct {
-	p      *Progress
+	p      *measure.Progress
 	prefix string
 }
 

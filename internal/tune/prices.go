@@ -1,4 +1,4 @@
-package measure
+package tune
 
 import (
 	_ "embed"
@@ -19,7 +19,7 @@ type Prices struct {
 	AWS      AWSPrices `json:"aws"`
 }
 
-// AWSPrices are Lambda's list prices; per-arch maps are keyed "arm64" and "amd64".
+// AWSPrices are measure.Lambda's list prices; per-arch maps are keyed "arm64" and "amd64".
 type AWSPrices struct {
 	RequestsPerMillion     float64            `json:"requests_per_million"`
 	DurationGBs            map[string]float64 `json:"duration_gb_second"`
@@ -31,7 +31,7 @@ type AWSPrices struct {
 
 // DefaultPrices returns the table kept in the repository.
 func DefaultPrices() Prices {
-	p, err := parsePrices(pricesJSON, "internal/measure/prices.json")
+	p, err := parsePrices(pricesJSON, "internal/tune/prices.json")
 	if err != nil {
 		panic(err) // the embedded file is checked by a test
 	}

@@ -1,4 +1,4 @@
-package measure_test
+package tune_test
 
 import (
 	"os"
@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
-	"github.com/ai-agent-connector/ai-agent-connector/internal/measure"
 	"github.com/ai-agent-connector/ai-agent-connector/internal/measure/measuretest"
+	"github.com/ai-agent-connector/ai-agent-connector/internal/tune"
 )
 
 // TestSetMemoryMB edits a copy of every real stack file: exactly one line changes, and the
@@ -39,8 +39,8 @@ func TestSetMemoryMB(t *testing.T) {
 			if before.MemoryMB == want {
 				want = 4096
 			}
-			hadKey := strings.Contains(string(orig), measure.MemoryKey)
-			old, err := measure.SetMemoryMB(cp, want)
+			hadKey := strings.Contains(string(orig), tune.MemoryKey)
+			old, err := tune.SetMemoryMB(cp, want)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +53,7 @@ func TestSetMemoryMB(t *testing.T) {
 				// The key is added as the config mapping's last line: compare without it.
 				var kept []string
 				for _, l := range b {
-					if strings.TrimSpace(l) != measure.MemoryKey+": "+strconv.Itoa(want) {
+					if strings.TrimSpace(l) != tune.MemoryKey+": "+strconv.Itoa(want) {
 						kept = append(kept, l)
 					}
 				}
@@ -76,7 +76,7 @@ func TestSetMemoryMB(t *testing.T) {
 					changed = append(changed, a[i]+" => "+b[i])
 				}
 			}
-			if hadKey && (len(changed) != 1 || !strings.Contains(changed[0], measure.MemoryKey)) {
+			if hadKey && (len(changed) != 1 || !strings.Contains(changed[0], tune.MemoryKey)) {
 				t.Errorf("want only the memoryMB line changed, got %q", changed)
 			}
 			after, err := config.FromStackFile(root, "x", cp)
@@ -88,12 +88,12 @@ func TestSetMemoryMB(t *testing.T) {
 			}
 		})
 	}
-	if _, err := measure.SetMemoryMB(filepath.Join(t.TempDir(), "missing.yaml"), 512); err == nil {
+	if _, err := tune.SetMemoryMB(filepath.Join(t.TempDir(), "missing.yaml"), 512); err == nil {
 		t.Error("a missing file must be an error")
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(bad, []byte("- a list\n"), 0o644)
-	if _, err := measure.SetMemoryMB(bad, 512); err == nil || !strings.Contains(err.Error(), bad) {
+	if _, err := tune.SetMemoryMB(bad, 512); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("a non-mapping file: error %v must name the file", err)
 	}
 }
