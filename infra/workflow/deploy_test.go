@@ -111,7 +111,7 @@ func TestMatrixCoversEveryStack(t *testing.T) {
 	}
 	slices.Sort(inMatrix)
 	if strings.Join(inMatrix, ",") != strings.Join(stacks, ",") {
-		t.Errorf("matrix stacks %v, stack files %v", inMatrix, stacks)
+		t.Errorf("matrix stacks %v, stack files %v: every stacks/Pulumi.<stack>.yaml needs an entry in the matrix of %s (`- stack: <stack>` and `cloud: <its cloud>`), and a deleted stack file its entry removed", inMatrix, stacks, deployFile)
 	}
 	uses := map[string]map[string]string{}
 	for _, s := range job.Steps {
