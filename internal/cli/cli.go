@@ -69,18 +69,30 @@ func FlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
 // OK after -h/--help, Error on a bad flag (already reported with the usage) or on
 // positional arguments, which no command takes.
 func Parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
-	err := fs.Parse(args)
+	err := ParseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return OK, false
 	}
 	if err != nil {
-		return Error, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
+		if fs.NArg() > 0 {
+			fmt.Fprintf(fs.Output(), "%s: %v\n", fs.Name(), err)
+		}
 		return Error, false
 	}
 	return OK, true
+}
+
+// ParseArgs is Parse for commands that validate further and report one error: it returns
+// flag.ErrHelp after -h/--help, the flag package's error (already printed with the
+// usage), or an error for positional arguments.
+func ParseArgs(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return nil
 }
 
 // Fail reports err as the command's error and returns Error.

@@ -78,11 +78,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.maxWarmP99, "max-warm-p99", 0, "target: warm invoke p99 (0 = none; issue: 5ms)")
 	fs.DurationVar(&c.maxWarmDBP99, "max-warm-db-p99", 0, "target: warm pooled /v1/query p99 (0 = none)")
 	fs.Float64Var(&c.maxInitRatio, "max-init-ratio", 0, "target: median init / hello world median init (0 = none; issue: 1.5)")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.ParseArgs(fs, args); err != nil {
 		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if c.target != "local" {
 		return c, fmt.Errorf("--target %q: only \"local\" exists (a deployed stack target is planned)", c.target)

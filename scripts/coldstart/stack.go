@@ -85,11 +85,8 @@ func hasFlag(args []string, name string) bool {
 func parseStackFlags(args []string, stderr io.Writer) (stackFlags, error) {
 	var f stackFlags
 	fs := stackFlagSet(&f, stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := cli.ParseArgs(fs, args); err != nil {
 		return f, err
-	}
-	if fs.NArg() > 0 {
-		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if err := f.Validate(); err != nil {
 		return f, err

@@ -93,11 +93,8 @@ type parsed struct {
 func parseFlags(args []string, stderr io.Writer) (parsed, error) {
 	var p parsed
 	fs := flagSet(&p.flags, stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := cli.ParseArgs(fs, args); err != nil {
 		return p, err
-	}
-	if fs.NArg() > 0 {
-		return p, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if err := p.Validate(); err != nil {
 		return p, err
