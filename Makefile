@@ -19,7 +19,11 @@ export MCP_TOOLS
 BIN ?= bin
 run = $(GO) build -o $(BIN)/$(1) ./scripts/$(1) && exec $(BIN)/$(1)
 
-.PHONY: local test test-function conformance mcp-tools test-infra vet fuzz fuzz-ci bench build preview coldstart coldstart-stack tune fakelambda inittrace reliability clean
+.PHONY: help local test test-function conformance mcp-tools test-infra vet fuzz fuzz-ci bench build preview coldstart coldstart-stack tune fakelambda inittrace reliability clean
+
+## help: this list (what bare `make` prints).
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
 ## local: run the Lambda artifact under the real Lambda Runtime Interface Emulator, on
 ## localhost:8080, against DATABASE_URL or a throwaway PostgreSQL. Ctrl-C stops all.

@@ -19,14 +19,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -52,12 +50,12 @@ type options struct {
 	lambdaP99   time.Duration
 	growthMB    int
 	pgbouncer   bool
-	jsonOut     string
+	asJSON      bool
 	maxInFlight int
 	step        func(format string, args ...any)
 }
 
-const usage = `Usage: go run ./scripts/load [--duration 60s] [--rate 200] [--lambda-rate 50] [--targets local,lambda] [--pgbouncer] [--json FILE]
+const usage = `Usage: go run ./scripts/load [--duration 60s] [--rate 200] [--lambda-rate 50] [--targets local,lambda] [--pgbouncer] [--json]
 
 Holds a fixed-rate load on the connector on loopback for a bounded time, against
 function/cmd/local and against the Lambda artifact under the Runtime Interface Emulator,
@@ -79,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.lambdaP99, "lambda-p99", 100*time.Millisecond, "p99 latency target through the emulator (the guide's warm-query target)")
 	fs.IntVar(&o.growthMB, "max-rss-growth-mb", 8, "allowed RSS growth from the first to the last quarter (or 10%, whichever is larger)")
 	fs.BoolVar(&o.pgbouncer, "pgbouncer", false, "put PgBouncer (transaction mode) in front of the throwaway PostgreSQL")
-	fs.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
+	fs.BoolVar(&o.asJSON, "json", false, "print JSON instead of the text report (as every command's --json)")
 	fs.IntVar(&o.maxInFlight, "max-in-flight", 64, "requests in flight at most; a request that finds none free is dropped and fails the run")
 	if code, ok := cli.Parse(fs, args); !ok {
 		return code
@@ -95,15 +93,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	pass := true
 	for _, r := range results {
-		fmt.Fprint(stdout, r)
 		pass = pass && r.Pass
 	}
-	if o.jsonOut != "" {
-		b, _ := json.MarshalIndent(results, "", "  ")
-		if err := os.WriteFile(o.jsonOut, b, 0o644); err != nil {
-			return cli.Fail(stderr, "load", err)
+	cli.Print(stdout, o.asJSON, results, func(w io.Writer) {
+		for _, r := range results {
+			fmt.Fprint(w, r)
 		}
-	}
+	})
 	if !pass {
 		return cli.Failed
 	}
