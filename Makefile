@@ -44,7 +44,7 @@ test-function:
 ## cmd/local on a throwaway PostgreSQL (function/internal/conformance). Needs `make mcp-tools`
 ## first; skips without the tools, fails without them under CI.
 conformance:
-	cd function && $(GO) test -count=1 -v ./internal/conformance
+	cd function && $(GO) test -count=1 ./internal/conformance
 
 ## mcp-tools: install the pinned MCP tools into MCP_TOOLS (default /opt/mcp-tools; idempotent).
 mcp-tools:
