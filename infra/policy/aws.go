@@ -39,17 +39,16 @@ var allowedManagedPolicies = map[string]bool{
 	"arn:aws:iam::aws:policy/service-role/AWSLambdaENIManagementAccess": true,
 }
 
-func init() {
-	Register(
-		Check{ID: "aws-encryption-at-rest", Description: "RDS storage is encrypted", Run: awsEncryption},
-		Check{ID: "aws-no-public-database", Description: "no database is publicly accessible or open to the internet", Run: awsNoPublicDB},
-		Check{ID: "aws-tracing-on", Description: "Lambda functions have X-Ray active tracing", Run: awsTracing},
-		Check{ID: "aws-log-retention", Description: "log groups have a retention; functions log to one of them", Run: awsLogRetention},
-		Check{ID: "aws-least-privilege-iam", Description: "no wildcard actions; \"*\" resources only where IAM has no resource-level permissions; only allowed managed policies", Run: awsLeastPrivilege},
-		Check{ID: "aws-function-url-permissions", Description: "a public Function URL has lambda:InvokeFunctionUrl (FunctionUrlAuthType NONE) and lambda:InvokeFunction (InvokedViaFunctionUrl) before it exists; FunctionUrlAuthType only on InvokeFunctionUrl", Run: awsFunctionURLPermissions},
-		Check{ID: "aws-function-not-admin", Description: "the function's database user is not the RDS master user; the proxy reads database.user's own secret, not the master secret", Run: awsFunctionNotAdmin},
-		Check{ID: "aws-tls-to-database", Description: "RDS Proxy requires TLS and IAM auth; created databases force SSL; the function connects with sslmode verify-full", Run: awsTLS},
-	)
+// awsChecks are the AWS policies; checks in policy.go lists them with the other clouds'.
+var awsChecks = []Check{
+	Check{ID: "aws-encryption-at-rest", Description: "RDS storage is encrypted", Run: awsEncryption},
+	Check{ID: "aws-no-public-database", Description: "no database is publicly accessible or open to the internet", Run: awsNoPublicDB},
+	Check{ID: "aws-tracing-on", Description: "Lambda functions have X-Ray active tracing", Run: awsTracing},
+	Check{ID: "aws-log-retention", Description: "log groups have a retention; functions log to one of them", Run: awsLogRetention},
+	Check{ID: "aws-least-privilege-iam", Description: "no wildcard actions; \"*\" resources only where IAM has no resource-level permissions; only allowed managed policies", Run: awsLeastPrivilege},
+	Check{ID: "aws-function-url-permissions", Description: "a public Function URL has lambda:InvokeFunctionUrl (FunctionUrlAuthType NONE) and lambda:InvokeFunction (InvokedViaFunctionUrl) before it exists; FunctionUrlAuthType only on InvokeFunctionUrl", Run: awsFunctionURLPermissions},
+	Check{ID: "aws-function-not-admin", Description: "the function's database user is not the RDS master user; the proxy reads database.user's own secret, not the master secret", Run: awsFunctionNotAdmin},
+	Check{ID: "aws-tls-to-database", Description: "RDS Proxy requires TLS and IAM auth; created databases force SSL; the function connects with sslmode verify-full", Run: awsTLS},
 }
 
 func awsEncryption(rs []Resource) []Violation {

@@ -1,7 +1,6 @@
 package policy_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/ai-agent-connector/ai-agent-connector/infra/policy"
@@ -37,65 +36,38 @@ func TestGoodPlanPasses(t *testing.T) {
 }
 
 func TestEachCheckCatchesItsViolation(t *testing.T) {
-	tests := []struct {
-		check  string
-		mutate func(rs []policy.Resource) []policy.Resource
-		msg    string
-	}{
-		{"aws-encryption-at-rest", func(rs []policy.Resource) []policy.Resource { rs[0].Inputs["storageEncrypted"] = false; return rs }, "storageEncrypted"},
-		{"aws-no-public-database", func(rs []policy.Resource) []policy.Resource { rs[0].Inputs["publiclyAccessible"] = true; return rs }, "publiclyAccessible"},
-		{"aws-no-public-database", func(rs []policy.Resource) []policy.Resource { rs[7].Inputs["cidrIpv4"] = "0.0.0.0/0"; return rs }, "whole internet"},
-		{"aws-tracing-on", func(rs []policy.Resource) []policy.Resource {
-			rs[3].Inputs["tracingConfig"] = map[string]any{"mode": "PassThrough"}
-			return rs
-		}, "Active"},
-		{"aws-log-retention", func(rs []policy.Resource) []policy.Resource { delete(rs[4].Inputs, "retentionInDays"); return rs }, "retentionInDays"},
-		{"aws-log-retention", func(rs []policy.Resource) []policy.Resource {
-			delete(rs[3].Inputs, "loggingConfig")
-			rs[3].Inputs["name"] = "g"
-			return rs
-		}, "/aws/lambda/g"},
-		{"aws-least-privilege-iam", func(rs []policy.Resource) []policy.Resource {
-			rs[5].Inputs["policy"] = `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b"}]}`
-			return rs
-		}, `wildcard action "s3:*"`},
-		{"aws-least-privilege-iam", func(rs []policy.Resource) []policy.Resource {
-			rs[5].Inputs["policy"] = `{"Statement":[{"Effect":"Allow","Action":["rds-db:connect"],"Resource":"*"}]}`
-			return rs
-		}, `rds-db:connect on resource "*"`},
-		{"aws-least-privilege-iam", func(rs []policy.Resource) []policy.Resource {
-			rs[6].Inputs["policyArn"] = "arn:aws:iam::aws:policy/AdministratorAccess"
-			return rs
-		}, "AdministratorAccess"},
-		{"aws-least-privilege-iam", func(rs []policy.Resource) []policy.Resource {
-			return append(rs, res("aws:lambda/permission:Permission", "open", map[string]any{"action": "lambda:InvokeFunction", "principal": "*"}))
-		}, "invoked directly"},
-		{"aws-tls-to-database", func(rs []policy.Resource) []policy.Resource { rs[2].Inputs["requireTls"] = false; return rs }, "requireTls"},
-		{"aws-tls-to-database", func(rs []policy.Resource) []policy.Resource {
-			rs[2].Inputs["auths"] = []any{map[string]any{"iamAuth": "DISABLED"}}
-			return rs
-		}, "iamAuth"},
-		{"aws-tls-to-database", func(rs []policy.Resource) []policy.Resource { rs[1].Inputs["parameters"] = []any{}; return rs }, "rds.force_ssl"},
-		{"aws-tls-to-database", func(rs []policy.Resource) []policy.Resource {
-			rs[3].Inputs["environment"] = map[string]any{"variables": map[string]any{"DATABASE_URL": "postgres://u:pw@px:5432/db?sslmode=disable"}}
-			return rs
-		}, "sslmode"},
+	const (
+		instance  = "aws:rds/instance:Instance"
+		params    = "aws:rds/parameterGroup:ParameterGroup"
+		proxy     = "aws:rds/proxy:Proxy"
+		fn        = "aws:lambda/function:Function"
+		logGroup  = "aws:cloudwatch/logGroup:LogGroup"
+		rolePol   = "aws:iam/rolePolicy:RolePolicy"
+		attach    = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+		ingress   = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+		permitTyp = "aws:lambda/permission:Permission"
+	)
+	rows := []row{
+		{check: "aws-encryption-at-rest", msg: "storageEncrypted", typ: instance, edits: map[string]any{"storageEncrypted": false}},
+		{check: "aws-no-public-database", msg: "publiclyAccessible", typ: instance, edits: map[string]any{"publiclyAccessible": true}},
+		{check: "aws-no-public-database", msg: "whole internet", typ: ingress, edits: map[string]any{"cidrIpv4": "0.0.0.0/0"}},
+		{check: "aws-tracing-on", msg: "Active", typ: fn, edits: map[string]any{"tracingConfig.mode": "PassThrough"}},
+		{check: "aws-log-retention", msg: "retentionInDays", typ: logGroup, edits: map[string]any{"retentionInDays": nil}},
+		{check: "aws-log-retention", msg: "/aws/lambda/g", typ: fn, edits: map[string]any{"loggingConfig": nil, "name": "g"}},
+		{check: "aws-least-privilege-iam", msg: `wildcard action "s3:*"`, typ: rolePol,
+			edits: map[string]any{"policy": `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b"}]}`}},
+		{check: "aws-least-privilege-iam", msg: `rds-db:connect on resource "*"`, typ: rolePol,
+			edits: map[string]any{"policy": `{"Statement":[{"Effect":"Allow","Action":["rds-db:connect"],"Resource":"*"}]}`}},
+		{check: "aws-least-privilege-iam", msg: "AdministratorAccess", typ: attach, edits: map[string]any{"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}},
+		{check: "aws-least-privilege-iam", msg: "invoked directly",
+			add: []policy.Resource{res(permitTyp, "open", map[string]any{"action": "lambda:InvokeFunction", "principal": "*"})}},
+		{check: "aws-tls-to-database", msg: "requireTls", typ: proxy, edits: map[string]any{"requireTls": false}},
+		{check: "aws-tls-to-database", msg: "iamAuth", typ: proxy, edits: map[string]any{"auths": []any{map[string]any{"iamAuth": "DISABLED"}}}},
+		{check: "aws-tls-to-database", msg: "rds.force_ssl", typ: params, edits: map[string]any{"parameters": []any{}}},
+		{check: "aws-tls-to-database", msg: "sslmode", typ: fn,
+			edits: map[string]any{"environment.variables.DATABASE_URL": "postgres://u:pw@px:5432/db?sslmode=disable"}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.check+"/"+tc.msg, func(t *testing.T) {
-			vs := policy.Evaluate(tc.mutate(good()))
-			found := false
-			for _, v := range vs {
-				if v.Check == tc.check && strings.Contains(v.Message, tc.msg) {
-					found = true
-				}
-			}
-			if !found {
-				t.Fatalf("want a %s violation mentioning %q, got %v", tc.check, tc.msg, vs)
-			}
-			if err := policy.Err(vs); err == nil || !strings.Contains(err.Error(), tc.check) {
-				t.Errorf("Err = %v", err)
-			}
-		})
+	for _, r := range rows {
+		t.Run(r.String(), func(t *testing.T) { r.run(t, good()) })
 	}
 }

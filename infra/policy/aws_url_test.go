@@ -28,41 +28,34 @@ func TestFunctionURLPermissions(t *testing.T) {
 	if vs := policy.Evaluate(urlPlan()); len(vs) != 0 {
 		t.Fatalf("violations on a compliant URL plan: %v", vs)
 	}
-	tests := []struct {
-		name   string
-		mutate func(rs []policy.Resource) []policy.Resource
-		msg    string
-	}{
-		// The code before this check: InvokeFunction with FunctionUrlAuthType.
-		{"auth type on InvokeFunction", func(rs []policy.Resource) []policy.Resource {
-			return append(rs, res("aws:lambda/permission:Permission", "url-invoke-old", map[string]any{
-				"action": "lambda:InvokeFunction", "principal": "*", "functionUrlAuthType": "NONE", "qualifier": "live",
-			}))
-		}, "only accepted with lambda:InvokeFunctionUrl"},
-		{"no InvokeFunction statement", func(rs []policy.Resource) []policy.Resource {
-			rs[2].DependsOn = []string{"url-public"}
-			return append(rs[:1], rs[2])
-		}, "InvokedViaFunctionUrl (required since October 2025)"},
-		{"no InvokeFunctionUrl statement", func(rs []policy.Resource) []policy.Resource { return rs[1:] }, "needs a lambda:InvokeFunctionUrl permission"},
-		{"statement without the condition", func(rs []policy.Resource) []policy.Resource {
-			rs[1].Inputs["templateBody"] = strings.Replace(aws.UrlInvokeTemplate, `"InvokedViaFunctionUrl": true`, `"SourceAccount": "1"`, 1)
+	const (
+		permission = "aws:lambda/permission:Permission"
+		cfnStack   = "aws:cloudformation/stack:Stack"
+		url        = "aws:lambda/functionUrl:FunctionUrl"
+		check      = "aws-function-url-permissions"
+	)
+	deps := func(names ...string) func(t *testing.T, rs []policy.Resource) []policy.Resource {
+		return func(t *testing.T, rs []policy.Resource) []policy.Resource {
+			rs[idxOf(t, rs, url)].DependsOn = names
 			return rs
-		}, "without InvokedViaFunctionUrl: true"},
-		{"statement for another alias", func(rs []policy.Resource) []policy.Resource {
-			rs[1].Inputs["parameters"] = map[string]any{"FunctionArn": "arn:aws:lambda:us-east-1:1:function:f:other"}
-			return rs
-		}, "InvokedViaFunctionUrl (required since October 2025)"},
-		{"URL before its permissions", func(rs []policy.Resource) []policy.Resource { rs[2].DependsOn = []string{"fn"}; return rs }, "is not created after its permission"},
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			vs := policy.Evaluate(tt.mutate(urlPlan()))
-			for _, v := range vs {
-				if v.Check == "aws-function-url-permissions" && strings.Contains(v.Message, tt.msg) {
-					return
-				}
-			}
-			t.Fatalf("want aws-function-url-permissions %q, got %v", tt.msg, vs)
-		})
+	rows := []row{
+		// The code before this check: InvokeFunction with FunctionUrlAuthType.
+		{name: "auth type on InvokeFunction", check: check, msg: "only accepted with lambda:InvokeFunctionUrl",
+			add: []policy.Resource{res(permission, "url-invoke-old", map[string]any{
+				"action": "lambda:InvokeFunction", "principal": "*", "functionUrlAuthType": "NONE", "qualifier": "live",
+			})}},
+		{name: "no InvokeFunction statement", check: check, msg: "InvokedViaFunctionUrl (required since October 2025)",
+			drop: cfnStack, mutate: deps("url-public")},
+		{name: "no InvokeFunctionUrl statement", check: check, msg: "needs a lambda:InvokeFunctionUrl permission", drop: permission},
+		{name: "statement without the condition", check: check, msg: "without InvokedViaFunctionUrl: true", typ: cfnStack,
+			edits: map[string]any{"templateBody": strings.Replace(aws.UrlInvokeTemplate, `"InvokedViaFunctionUrl": true`, `"SourceAccount": "1"`, 1)}},
+		{name: "statement for another alias", check: check, msg: "InvokedViaFunctionUrl (required since October 2025)", typ: cfnStack,
+			edits: map[string]any{"parameters": map[string]any{"FunctionArn": "arn:aws:lambda:us-east-1:1:function:f:other"}}},
+		{name: "URL before its permissions", check: check, msg: "is not created after its permission", mutate: deps("fn")},
+	}
+	for _, r := range rows {
+		t.Run(r.String(), func(t *testing.T) { r.run(t, urlPlan()) })
 	}
 }

@@ -45,20 +45,19 @@ var sslRequired = regexp.MustCompile(`sslmode=(require|verify-ca|verify-full)\b`
 
 var kvReference = regexp.MustCompile(`^@Microsoft\.KeyVault\((SecretUri=https://|VaultName=)`)
 
-func init() {
-	Register(
-		Check{ID: "azure-encryption-at-rest", Description: "storage accounts are HTTPS/TLS 1.2 only with no public blobs and no shared keys; Key Vault uses RBAC and soft delete", Run: azEncryption},
-		Check{ID: "azure-no-public-database", Description: "Flexible Servers use private access (delegated subnet), no firewall rule opens them", Run: azNoPublicDB},
-		Check{ID: "azure-tls-to-database", Description: "servers require TLS 1.2+; apps connect with sslmode require or stricter through PgBouncer (6432)", Run: azTLS},
-		Check{ID: "azure-secrets-via-key-vault", Description: "DATABASE_PASSWORD and API_KEYS app settings are Key Vault references", Run: azSecrets},
-		Check{ID: "azure-least-privilege", Description: "role assignments use only Key Vault Secrets User / Storage Blob Data Owner, each scoped to one resource", Run: azLeastPrivilege},
-		Check{ID: "azure-logs", Description: "Log Analytics has a retention; Application Insights is workspace-based; apps send telemetry to it", Run: azLogs},
-		Check{ID: "azure-identity-before-app", Description: "apps resolve Key Vault references, the package and host storage with a user-assigned identity whose role assignments are created before the app", Run: azIdentityBeforeApp},
-		Check{ID: "azure-no-shared-key-upload", Description: "no azure-native storage Blob (it writes with the account key) where accounts refuse shared keys", Run: azNoSharedKeyUpload},
-		Check{ID: "azure-flex-scale", Description: "Flex Consumption maximumInstanceCount is 40-1000", Run: azFlexScale},
-		Check{ID: "azure-pg-api-version", Description: "PostgreSQL 16 and later use the Flexible Server API 2024-08-01, not the v2 default 2022-12-01", Run: azPGAPIVersion},
-		Check{ID: "azure-https-only", Description: "function apps are HTTPS only with TLS 1.2 and FTP disabled", Run: azHTTPS},
-	)
+// azureChecks are the Azure policies; checks in policy.go lists them with the other clouds'.
+var azureChecks = []Check{
+	Check{ID: "azure-encryption-at-rest", Description: "storage accounts are HTTPS/TLS 1.2 only with no public blobs and no shared keys; Key Vault uses RBAC and soft delete", Run: azEncryption},
+	Check{ID: "azure-no-public-database", Description: "Flexible Servers use private access (delegated subnet), no firewall rule opens them", Run: azNoPublicDB},
+	Check{ID: "azure-tls-to-database", Description: "servers require TLS 1.2+; apps connect with sslmode require or stricter through PgBouncer (6432)", Run: azTLS},
+	Check{ID: "azure-secrets-via-key-vault", Description: "DATABASE_PASSWORD and API_KEYS app settings are Key Vault references", Run: azSecrets},
+	Check{ID: "azure-least-privilege", Description: "role assignments use only Key Vault Secrets User / Storage Blob Data Owner, each scoped to one resource", Run: azLeastPrivilege},
+	Check{ID: "azure-logs", Description: "Log Analytics has a retention; Application Insights is workspace-based; apps send telemetry to it", Run: azLogs},
+	Check{ID: "azure-identity-before-app", Description: "apps resolve Key Vault references, the package and host storage with a user-assigned identity whose role assignments are created before the app", Run: azIdentityBeforeApp},
+	Check{ID: "azure-no-shared-key-upload", Description: "no azure-native storage Blob (it writes with the account key) where accounts refuse shared keys", Run: azNoSharedKeyUpload},
+	Check{ID: "azure-flex-scale", Description: "Flex Consumption maximumInstanceCount is 40-1000", Run: azFlexScale},
+	Check{ID: "azure-pg-api-version", Description: "PostgreSQL 16 and later use the Flexible Server API 2024-08-01, not the v2 default 2022-12-01", Run: azPGAPIVersion},
+	Check{ID: "azure-https-only", Description: "function apps are HTTPS only with TLS 1.2 and FTP disabled", Run: azHTTPS},
 }
 
 func azEncryption(rs []Resource) []Violation {

@@ -7,18 +7,6 @@ import (
 	"github.com/ai-agent-connector/ai-agent-connector/infra/policy"
 )
 
-// first returns the index of the first resource of typ.
-func idxOf(t *testing.T, rs []policy.Resource, typ string) int {
-	t.Helper()
-	for i, r := range rs {
-		if r.Type == typ {
-			return i
-		}
-	}
-	t.Fatalf("no %s in the plan", typ)
-	return -1
-}
-
 // TestBlockerRulesOnRealPlans: each rule a cloud API enforces (and the mocks cannot
 // see) passes on the committed stacks and fails when the plan is put back the way
 // the code was before the fix.
@@ -31,26 +19,22 @@ func TestBlockerRulesOnRealPlans(t *testing.T) {
 		server      = "azure-native:dbforpostgresql/v20240801:Server"
 		urlType     = "aws:lambda/functionUrl:FunctionUrl"
 	)
-	tests := []struct {
-		stack, check, msg string
-		mutate            func(t *testing.T, rs []policy.Resource) []policy.Resource
-	}{
-		{"aws-dev", "aws-function-url-permissions", "only accepted with lambda:InvokeFunctionUrl", func(t *testing.T, rs []policy.Resource) []policy.Resource {
-			// The old second statement: InvokeFunction with FunctionUrlAuthType.
-			return append(rs, res("aws:lambda/permission:Permission", "url-invoke-old", map[string]any{
+	noDeps := func(typ string) func(t *testing.T, rs []policy.Resource) []policy.Resource {
+		return func(t *testing.T, rs []policy.Resource) []policy.Resource {
+			rs[idxOf(t, rs, typ)].DependsOn = nil
+			return rs
+		}
+	}
+	rows := []row{
+		// The old second statement: InvokeFunction with FunctionUrlAuthType.
+		{stack: "aws-dev", check: "aws-function-url-permissions", msg: "only accepted with lambda:InvokeFunctionUrl",
+			add: []policy.Resource{res("aws:lambda/permission:Permission", "url-invoke-old", map[string]any{
 				"action": "lambda:InvokeFunction", "principal": "*", "functionUrlAuthType": "NONE", "qualifier": "live",
-			}))
-		}},
-		{"aws-prod", "aws-function-url-permissions", "is not created after its permission", func(t *testing.T, rs []policy.Resource) []policy.Resource {
-			rs[idxOf(t, rs, urlType)].DependsOn = nil
-			return rs
-		}},
-		{"gcp-dev", "gcp-sql-ssl-pair", "needs requireSsl true", func(t *testing.T, rs []policy.Resource) []policy.Resource {
-			ip := rs[idxOf(t, rs, sqlInstance)].Inputs["settings"].(map[string]any)["ipConfiguration"].(map[string]any)
-			delete(ip, "requireSsl")
-			return rs
-		}},
-		{"gcp-prod", "gcp-project-setup", "does not enable sqladmin.googleapis.com", func(t *testing.T, rs []policy.Resource) []policy.Resource {
+			})}},
+		{stack: "aws-prod", check: "aws-function-url-permissions", msg: "is not created after its permission", mutate: noDeps(urlType)},
+		{stack: "gcp-dev", check: "gcp-sql-ssl-pair", msg: "needs requireSsl true", typ: sqlInstance,
+			edits: map[string]any{"settings.ipConfiguration.requireSsl": nil}},
+		{stack: "gcp-prod", check: "gcp-project-setup", msg: "does not enable sqladmin.googleapis.com", mutate: func(t *testing.T, rs []policy.Resource) []policy.Resource {
 			var out []policy.Resource
 			for _, r := range rs {
 				if r.Type == "gcp:projects/service:Service" && r.String("service") == "sqladmin.googleapis.com" {
@@ -60,68 +44,35 @@ func TestBlockerRulesOnRealPlans(t *testing.T) {
 			}
 			return out
 		}},
-		{"gcp-dev", "gcp-project-setup", "is not created after the API", func(t *testing.T, rs []policy.Resource) []policy.Resource {
-			rs[idxOf(t, rs, sqlInstance)].DependsOn = nil
-			return rs
+		{stack: "gcp-dev", check: "gcp-project-setup", msg: "is not created after the API", mutate: noDeps(sqlInstance)},
+		{stack: "gcp-dev", check: "gcp-project-setup", msg: "buildConfig.serviceAccount must name", typ: gcpFn,
+			edits: map[string]any{"buildConfig.serviceAccount": nil}},
+		{stack: "gcp-dev", check: "gcp-backup-retention", msg: "below transactionLogRetentionDays", typ: sqlInstance, edits: map[string]any{
+			"settings.backupConfiguration.transactionLogRetentionDays":             nil,
+			"settings.backupConfiguration.backupRetentionSettings.retainedBackups": 1.0,
 		}},
-		{"gcp-dev", "gcp-project-setup", "buildConfig.serviceAccount must name", func(t *testing.T, rs []policy.Resource) []policy.Resource {
-			delete(rs[idxOf(t, rs, gcpFn)].Inputs["buildConfig"].(map[string]any), "serviceAccount")
-			return rs
-		}},
-		{"gcp-dev", "gcp-backup-retention", "below transactionLogRetentionDays", func(t *testing.T, rs []policy.Resource) []policy.Resource {
-			b := rs[idxOf(t, rs, sqlInstance)].Inputs["settings"].(map[string]any)["backupConfiguration"].(map[string]any)
-			delete(b, "transactionLogRetentionDays")
-			b["backupRetentionSettings"].(map[string]any)["retainedBackups"] = 1.0
-			return rs
-		}},
-		{"gcp-dev", "gcp-source-kept", "live source archive", func(t *testing.T, rs []policy.Resource) []policy.Resource {
-			rs[idxOf(t, rs, "gcp:storage/bucket:Bucket")].Inputs["lifecycleRules"] = []any{map[string]any{
-				"action": map[string]any{"type": "Delete"}, "condition": map[string]any{"age": 30.0},
-			}}
-			return rs
-		}},
-		{"gcp-prod", "gcp-secret-has-version", "gives no version", func(t *testing.T, rs []policy.Resource) []policy.Resource {
-			var out []policy.Resource
-			for _, r := range rs {
-				if r.Type != "gcp:secretmanager/secretVersion:SecretVersion" {
-					out = append(out, r)
-				}
-			}
-			return out
-		}},
-		{"azure-dev", "azure-identity-before-app", "system-assigned identity exists only with the app", func(t *testing.T, rs []policy.Resource) []policy.Resource {
-			rs[idxOf(t, rs, flexApp)].Inputs["identity"] = map[string]any{"type": "SystemAssigned"}
-			return rs
-		}},
-		{"azure-prod", "azure-identity-before-app", "is not created after role assignment", func(t *testing.T, rs []policy.Resource) []policy.Resource {
-			rs[idxOf(t, rs, premiumApp)].DependsOn = nil
-			return rs
-		}},
-		{"azure-prod", "azure-no-shared-key-upload", "uploads with the account key", func(t *testing.T, rs []policy.Resource) []policy.Resource {
-			return append(rs, res("azure-native:storage:Blob", "package", map[string]any{"blobName": "function-x.zip"}))
-		}},
-		{"azure-dev", "azure-flex-scale", "accepts 40-1000", func(t *testing.T, rs []policy.Resource) []policy.Resource {
-			fac := rs[idxOf(t, rs, flexApp)].Inputs["functionAppConfig"].(map[string]any)
-			fac["scaleAndConcurrency"].(map[string]any)["maximumInstanceCount"] = 10.0
-			return rs
-		}},
-		{"azure-prod", "azure-pg-api-version", "2022-12-01", func(t *testing.T, rs []policy.Resource) []policy.Resource {
+		{stack: "gcp-dev", check: "gcp-source-kept", msg: "live source archive", typ: "gcp:storage/bucket:Bucket",
+			edits: map[string]any{"lifecycleRules": []any{map[string]any{"action": map[string]any{"type": "Delete"}, "condition": map[string]any{"age": 30.0}}}}},
+		{stack: "gcp-prod", check: "gcp-secret-has-version", msg: "gives no version", drop: "gcp:secretmanager/secretVersion:SecretVersion"},
+		{stack: "azure-dev", check: "azure-identity-before-app", msg: "system-assigned identity exists only with the app", typ: flexApp,
+			edits: map[string]any{"identity": map[string]any{"type": "SystemAssigned"}}},
+		{stack: "azure-prod", check: "azure-identity-before-app", msg: "is not created after role assignment", mutate: noDeps(premiumApp)},
+		{stack: "azure-prod", check: "azure-no-shared-key-upload", msg: "uploads with the account key",
+			add: []policy.Resource{res("azure-native:storage:Blob", "package", map[string]any{"blobName": "function-x.zip"})}},
+		{stack: "azure-dev", check: "azure-flex-scale", msg: "accepts 40-1000", typ: flexApp,
+			edits: map[string]any{"functionAppConfig.scaleAndConcurrency.maximumInstanceCount": 10.0}},
+		{stack: "azure-prod", check: "azure-pg-api-version", msg: "2022-12-01", mutate: func(t *testing.T, rs []policy.Resource) []policy.Resource {
 			rs[idxOf(t, rs, server)].Type = "azure-native:dbforpostgresql:Server"
 			return rs
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.stack+"/"+tt.check, func(t *testing.T) {
-			rs := realPlan(t, tt.stack)
+	for _, r := range rows {
+		t.Run(r.stack+"/"+r.check+"/"+r.msg, func(t *testing.T) {
+			rs := realPlan(t, r.stack)
 			for _, v := range policy.Evaluate(rs) {
 				t.Errorf("committed stack violates: %v", v)
 			}
-			for _, v := range policy.Evaluate(tt.mutate(t, rs)) {
-				if v.Check == tt.check && strings.Contains(v.Message, tt.msg) {
-					return
-				}
-			}
-			t.Fatalf("want %s %q after the mutation", tt.check, tt.msg)
+			r.run(t, rs)
 		})
 	}
 }

@@ -44,20 +44,19 @@ var gcpProjectRoles = map[string]bool{
 
 var passwordInURL = regexp.MustCompile(`(?i)(://[^/@\s]*:[^/@\s]*@|\bpassword=)`)
 
-func init() {
-	Register(
-		Check{ID: "gcp-encryption-and-backups", Description: "Cloud SQL (encrypted at rest by Google) has backups and point-in-time recovery on; source buckets are private", Run: gcpBackupsAndBuckets},
-		Check{ID: "gcp-no-public-database", Description: "Cloud SQL has no authorized networks and a public IP only behind connector enforcement", Run: gcpNoPublicDB},
-		Check{ID: "gcp-tls-to-database", Description: "Cloud SQL requires TLS (connector mTLS) and IAM database authentication; no password in DATABASE_URL", Run: gcpTLS},
-		Check{ID: "gcp-least-privilege-iam", Description: "functions run as a dedicated service account; project roles limited to Cloud SQL client/instance user; no basic roles", Run: gcpLeastPrivilege},
-		Check{ID: "gcp-secrets-in-secret-manager", Description: "API_KEYS reaches functions only as a Secret Manager secret env var", Run: gcpSecrets},
-		Check{ID: "gcp-sql-ssl-pair", Description: "sslMode TRUSTED_CLIENT_CERTIFICATE_REQUIRED goes with requireSsl true (pulumi-gcp v7 sends requireSsl=false when unset, which Cloud SQL refuses)", Run: gcpSSLPair},
-		Check{ID: "gcp-project-setup", Description: "the required APIs are enabled and every other resource waits for them; the function builds as a dedicated build service account with its roles granted first", Run: gcpProjectSetup},
-		Check{ID: "gcp-backup-retention", Description: "retained backups are at least the transaction-log retention days (7 by default)", Run: gcpBackupRetention},
-		Check{ID: "gcp-source-kept", Description: "no age-based delete rule on a bucket holding a function's live source archive", Run: gcpSourceKept},
-		Check{ID: "gcp-secret-has-version", Description: "a secret env var's secret has a version the function waits for (Cloud Run checks secret references at deploy)", Run: gcpSecretHasVersion},
-		Check{ID: "gcp-log-retention", Description: "function logs go to a log bucket with a retention", Run: gcpLogRetention},
-	)
+// gcpChecks are the GCP policies; checks in policy.go lists them with the other clouds'.
+var gcpChecks = []Check{
+	Check{ID: "gcp-encryption-and-backups", Description: "Cloud SQL (encrypted at rest by Google) has backups and point-in-time recovery on; source buckets are private", Run: gcpBackupsAndBuckets},
+	Check{ID: "gcp-no-public-database", Description: "Cloud SQL has no authorized networks and a public IP only behind connector enforcement", Run: gcpNoPublicDB},
+	Check{ID: "gcp-tls-to-database", Description: "Cloud SQL requires TLS (connector mTLS) and IAM database authentication; no password in DATABASE_URL", Run: gcpTLS},
+	Check{ID: "gcp-least-privilege-iam", Description: "functions run as a dedicated service account; project roles limited to Cloud SQL client/instance user; no basic roles", Run: gcpLeastPrivilege},
+	Check{ID: "gcp-secrets-in-secret-manager", Description: "API_KEYS reaches functions only as a Secret Manager secret env var", Run: gcpSecrets},
+	Check{ID: "gcp-sql-ssl-pair", Description: "sslMode TRUSTED_CLIENT_CERTIFICATE_REQUIRED goes with requireSsl true (pulumi-gcp v7 sends requireSsl=false when unset, which Cloud SQL refuses)", Run: gcpSSLPair},
+	Check{ID: "gcp-project-setup", Description: "the required APIs are enabled and every other resource waits for them; the function builds as a dedicated build service account with its roles granted first", Run: gcpProjectSetup},
+	Check{ID: "gcp-backup-retention", Description: "retained backups are at least the transaction-log retention days (7 by default)", Run: gcpBackupRetention},
+	Check{ID: "gcp-source-kept", Description: "no age-based delete rule on a bucket holding a function's live source archive", Run: gcpSourceKept},
+	Check{ID: "gcp-secret-has-version", Description: "a secret env var's secret has a version the function waits for (Cloud Run checks secret references at deploy)", Run: gcpSecretHasVersion},
+	Check{ID: "gcp-log-retention", Description: "function logs go to a log bucket with a retention", Run: gcpLogRetention},
 }
 
 func gcpBackupsAndBuckets(rs []Resource) []Violation {

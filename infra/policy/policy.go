@@ -1,11 +1,12 @@
 // Package policy checks a planned resource list (type token, name, inputs) in the
 // spirit of Pulumi's AWS Guard, offline: scripts/preview and the tests run it over
-// the resources a stack would create under mocks. Each cloud registers its checks
-// from its own file (aws.go, gcp.go, azure.go).
+// the resources a stack would create under mocks. Each cloud's checks are a slice
+// in its own file (aws.go, gcp.go, azure.go), joined in checks.
 package policy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -47,42 +48,25 @@ type Check struct {
 	Run         func(rs []Resource) []Violation
 }
 
-var registry []Check
+// checks is every cloud's policies. A new cloud adds its slice here; a cloud with
+// no slice is checked by nothing.
+var checks = slices.Concat(awsChecks, gcpChecks, azureChecks)
 
-// Register adds checks; each cloud's file calls it from init. The returned function
-// removes them again (tests that plant a failing check).
-func Register(cs ...Check) (unregister func()) {
-	for _, c := range cs {
-		for _, have := range registry {
-			if have.ID == c.ID {
-				panic("policy: duplicate check " + c.ID)
-			}
-		}
-		registry = append(registry, c)
-	}
-	return func() {
-		for _, c := range cs {
-			for i, have := range registry {
-				if have.ID == c.ID {
-					registry = append(registry[:i:i], registry[i+1:]...)
-					break
-				}
-			}
-		}
-	}
-}
-
-// Checks returns the registered checks, sorted by ID.
+// Checks returns every check, sorted by ID.
 func Checks() []Check {
-	out := append([]Check(nil), registry...)
+	out := slices.Clone(checks)
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 
-// Evaluate runs every registered check over rs; violations are sorted for stable output.
-func Evaluate(rs []Resource) []Violation {
+// Evaluate runs every check over rs; violations are sorted for stable output.
+func Evaluate(rs []Resource) []Violation { return EvaluateChecks(Checks(), rs) }
+
+// EvaluateChecks runs cs over rs (a caller that adds or narrows checks passes its
+// own list); violations are sorted by check, then resource.
+func EvaluateChecks(cs []Check, rs []Resource) []Violation {
 	var out []Violation
-	for _, c := range Checks() {
+	for _, c := range cs {
 		for _, v := range c.Run(rs) {
 			v.Check = c.ID
 			out = append(out, v)

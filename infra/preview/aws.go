@@ -7,8 +7,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-func init() { providers["aws"] = awsOutputs }
-
 // awsOutputs fills what the AWS provider would compute for the types the AWS component uses.
 func awsOutputs(m *Mocks, typ, name string, in resource.PropertyMap, set func(string, any)) string {
 	r, acct, h := m.Region, m.Account, shortHash(name)

@@ -13,14 +13,12 @@ const (
 	FakeAzureTenant       = "11111111-1111-1111-1111-111111111111"
 )
 
-func init() {
-	providers["azure-native"] = azureOutputs
-	calls["azure-native:authorization:getClientConfig"] = func(*Mocks, resource.PropertyMap) (resource.PropertyMap, error) {
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"clientId": "22222222-2222-2222-2222-222222222222", "objectId": "33333333-3333-3333-3333-333333333333",
-			"subscriptionId": FakeAzureSubscription, "tenantId": FakeAzureTenant,
-		}), nil
-	}
+// azureClientConfig answers getClientConfig with the fake subscription and tenant.
+func azureClientConfig(*Mocks, resource.PropertyMap) (resource.PropertyMap, error) {
+	return resource.NewPropertyMapFromMap(map[string]any{
+		"clientId": "22222222-2222-2222-2222-222222222222", "objectId": "33333333-3333-3333-3333-333333333333",
+		"subscriptionId": FakeAzureSubscription, "tenantId": FakeAzureTenant,
+	}), nil
 }
 
 // azureOutputs fills what azure-native would compute for the types the Azure component uses.

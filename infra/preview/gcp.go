@@ -10,8 +10,6 @@ import (
 // gcp:project (the mocks do not read provider config).
 const FakeGCPProject = "mock-project"
 
-func init() { providers["gcp"] = gcpOutputs }
-
 // gcpOutputs fills what the Google provider would compute for the types the GCP component uses.
 func gcpOutputs(m *Mocks, typ, name string, in resource.PropertyMap, set func(string, any)) string {
 	h := shortHash(name)

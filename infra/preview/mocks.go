@@ -36,9 +36,14 @@ type recorded struct {
 // outputsFunc adds provider-computed outputs for a type token family.
 type outputsFunc func(m *Mocks, typ, name string, in resource.PropertyMap, set func(key string, v any)) (id string)
 
-// providers maps a type token prefix to the function that fills its computed outputs.
-// Each cloud has its file (aws.go, gcp.go, azure.go).
-var providers = map[string]outputsFunc{}
+// providers maps a type token prefix to the function that fills its computed outputs;
+// each function is in its cloud's file (aws.go, gcp.go, azure.go). A new cloud adds
+// its prefix here; a prefix not listed gets no computed outputs.
+var providers = map[string]outputsFunc{
+	"aws":          awsOutputs,
+	"gcp":          gcpOutputs,
+	"azure-native": azureOutputs,
+}
 
 // NewResource implements pulumi.MockResourceMonitor.
 func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -121,8 +126,10 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	return resource.PropertyMap{}, nil
 }
 
-// calls lets a cloud's file answer its provider functions.
-var calls = map[string]func(m *Mocks, args resource.PropertyMap) (resource.PropertyMap, error){}
+// calls answers the provider functions the components call, by token.
+var calls = map[string]func(m *Mocks, args resource.PropertyMap) (resource.PropertyMap, error){
+	"azure-native:authorization:getClientConfig": azureClientConfig,
+}
 
 func shortHash(s string) string {
 	h := sha256.Sum256([]byte(s))

@@ -29,6 +29,8 @@ type Options struct {
 	// Deployed are the outputs of the stack's last deployment (`pulumi stack output
 	// --json`); nil previews the stack as never deployed.
 	Deployed map[string]any
+	// Checks are the policies the plan must pass; nil means policy.Checks().
+	Checks []policy.Check
 }
 
 // Plan is what the stack would create.
@@ -39,6 +41,7 @@ type Plan struct {
 	Resources  []policy.Resource // components and custom resources, parents before children
 	Outputs    map[string]any    // stack outputs
 	Violations []policy.Violation
+	Checks     int // how many policies the plan was checked against
 	// Notes are what `pulumi preview` will refuse that the offline preview stood in
 	// for (e.g. apiKeys not set yet).
 	Notes []string
@@ -133,7 +136,12 @@ func Run(o Options) (*Plan, error) {
 
 	plan := &Plan{Project: project, Stack: o.Stack, StackFile: sf.Rel, Outputs: outputs, Notes: notes}
 	plan.Resources = mocks.plan()
-	plan.Violations = policy.Evaluate(plan.Resources)
+	checks := o.Checks
+	if checks == nil {
+		checks = policy.Checks()
+	}
+	plan.Checks = len(checks)
+	plan.Violations = policy.EvaluateChecks(checks, plan.Resources)
 	return plan, policy.Err(plan.Violations)
 }
 

@@ -51,7 +51,7 @@ func (p *Plan) WriteTree(w io.Writer) error {
 		bw.printf("Note: %s\n", n)
 	}
 	if len(p.Violations) == 0 {
-		bw.printf("Policy: %d checks passed\n", len(policy.Checks()))
+		bw.printf("Policy: %d checks passed\n", p.Checks)
 	} else {
 		for _, v := range p.Violations {
 			bw.printf("%s\n", v)

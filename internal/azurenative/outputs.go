@@ -40,6 +40,9 @@ func (o ManagedServiceIdentityResponsePtrOutput) PrincipalId() pulumi.StringOutp
 	}).(pulumi.StringOutput)
 }
 
+// Pulumi's own type registry, not one of ours: an Apply whose function returns
+// *ManagedServiceIdentityResponse gets this output type (else AnyOutput). Every
+// generated SDK, the official azure-native one included, registers from init.
 func init() {
 	pulumi.RegisterOutputType(ManagedServiceIdentityResponsePtrOutput{})
 }

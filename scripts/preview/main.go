@@ -29,6 +29,9 @@ No cloud credentials, no Pulumi CLI. Exit status 1 on invalid config or a policy
 
 func main() { cli.Main(run) }
 
+// checks are the policies a plan must pass (a test adds a failing one).
+var checks = policy.Checks()
+
 func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := cli.FlagSet("preview", usage, stderr)
 	stack := fs.String("stack", "", "stack name (stacks/Pulumi.NAME.yaml)")
@@ -56,7 +59,7 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			return cli.Error
 		}
 	}
-	plan, err := preview.Run(preview.Options{Root: *root, Stack: *stack, StackFile: *file, Deployed: outs})
+	plan, err := preview.Run(preview.Options{Root: *root, Stack: *stack, StackFile: *file, Deployed: outs, Checks: checks})
 	var perr *policy.Error
 	if err != nil && !errors.As(err, &perr) {
 		fmt.Fprintln(stderr, err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,13 +88,15 @@ func TestUsage(t *testing.T) {
 
 // TestPolicyViolationFails: a violated policy prints the plan, then the violation, and exits 1.
 func TestPolicyViolationFails(t *testing.T) {
-	defer policy.Register(policy.Check{ID: "test-no-lambda", Description: "planted by the test", Run: func(rs []policy.Resource) []policy.Violation {
+	saved := checks
+	defer func() { checks = saved }()
+	checks = append(slices.Clone(saved), policy.Check{ID: "test-no-lambda", Description: "planted by the test", Run: func(rs []policy.Resource) []policy.Violation {
 		var out []policy.Violation
 		for _, r := range policy.OfType(rs, "aws:lambda/function:Function") {
 			out = append(out, policy.Violate(r, "planted violation"))
 		}
 		return out
-	}})()
+	}})
 	var out, errb bytes.Buffer
 	if code := run(context.Background(), []string{"--stack", "aws-dev"}, &out, &errb); code != 1 {
 		t.Fatalf("exit %d, want 1", code)
