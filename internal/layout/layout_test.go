@@ -76,14 +76,14 @@ func is(paths ...string) func(string) bool {
 
 func TestImportRules(t *testing.T) {
 	rules := []rule{
-		{"infra/config, infra/build and infra/policy import nothing of ours (policy checks plans, not components)",
-			is("infra/config", "infra/build", "infra/policy"), only()},
-		{"a cloud component imports only infra/config and infra/build (infra/azure also internal/azurenative)",
-			is("infra/aws", "infra/gcp"), only("infra/config", "infra/build")},
-		{"a cloud component imports only infra/config and infra/build (infra/azure also internal/azurenative)",
-			is("infra/azure"), only("infra/config", "infra/build", "internal/azurenative")},
-		{"infra/program imports only the cloud components, infra/config and infra/build",
-			is("infra/program"), only("infra/aws", "infra/gcp", "infra/azure", "infra/config", "infra/build")},
+		{"infra/config, infra/build, infra/outputs and infra/policy import nothing of ours (policy checks plans, not components)",
+			is("infra/config", "infra/build", "infra/outputs", "infra/policy"), only()},
+		{"a cloud component imports only infra/config, infra/build and infra/outputs (infra/azure also internal/azurenative)",
+			is("infra/aws", "infra/gcp"), only("infra/config", "infra/build", "infra/outputs")},
+		{"a cloud component imports only infra/config, infra/build and infra/outputs (infra/azure also internal/azurenative)",
+			is("infra/azure"), only("infra/config", "infra/build", "infra/outputs", "internal/azurenative")},
+		{"infra/program imports only the cloud components, infra/config, infra/build and infra/outputs",
+			is("infra/program"), only("infra/aws", "infra/gcp", "infra/azure", "infra/config", "infra/build", "infra/outputs")},
 		{"infra/ imports only infra/ (and internal/azurenative for infra/azure); never scripts/ or the dev tooling in internal/",
 			func(p string) bool { return under(p, "infra") }, func(imp string) bool { return under(imp, "infra", "internal/azurenative") }},
 		{"internal/azurenative serves only infra/azure",
