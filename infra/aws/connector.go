@@ -32,19 +32,23 @@ type Connector struct {
 	ProxyEndpoint    pulumi.StringOutput
 	LogGroupName     pulumi.StringOutput
 	ColdStartCommand pulumi.StringOutput // measures this stack's cold start
-	// DBRoleCommand (created database only) makes database.user read-only; run it
-	// from inside the VPC after `pulumi up` (docs/deploy.md, "Database role").
+	// DBRoleCommand (created database only) re-runs by hand what the provisioner
+	// does at every deploy (from inside the VPC; docs/deploy.md, "Database role").
 	DBRoleCommand pulumi.StringOutput
 }
 
 // New declares the connector. cfg must come from config.Load (validated); art from build.Build
-// for the lambda platform and cfg.Arch.
-func New(ctx *pulumi.Context, name string, cfg *config.Config, art build.Artifact, opts ...pulumi.ResourceOption) (*Connector, error) {
+// for the lambda platform and cfg.Arch; provisioner (created database only) from
+// build.BuildDBRole for cfg.Arch.
+func New(ctx *pulumi.Context, name string, cfg *config.Config, art, provisioner build.Artifact, opts ...pulumi.ResourceOption) (*Connector, error) {
 	if cfg == nil || cfg.Cloud != config.CloudAWS {
 		return nil, fmt.Errorf("aws connector %s: config is not for cloud aws", name)
 	}
 	if art.Target.Platform != build.Lambda || art.Target.Arch != cfg.Arch {
 		return nil, fmt.Errorf("aws connector %s: artifact %s does not match lambda/%s", name, art.Target, cfg.Arch)
+	}
+	if cfg.Database.Creates() && (provisioner.Path == "" || provisioner.Target.Platform != build.Lambda || provisioner.Target.Arch != cfg.Arch) {
+		return nil, fmt.Errorf("aws connector %s: the role provisioner artifact %s does not match lambda/%s", name, provisioner.Target, cfg.Arch)
 	}
 	c := &Connector{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
@@ -60,7 +64,15 @@ func New(ctx *pulumi.Context, name string, cfg *config.Config, art build.Artifac
 	if err != nil {
 		return nil, err
 	}
-	fn, err := newFunction(ctx, name, cfg, art, net, db, parent)
+	var after []pulumi.Resource
+	if cfg.Database.Creates() {
+		inv, err := newProvisioner(ctx, name, cfg, provisioner, net, db, parent)
+		if err != nil {
+			return nil, err
+		}
+		after = append(after, inv)
+	}
+	fn, err := newFunction(ctx, name, cfg, art, net, db, after, parent)
 	if err != nil {
 		return nil, err
 	}

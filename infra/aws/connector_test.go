@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ai-agent-connector/ai-agent-connector/infra/aws"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/policy"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/preview"
@@ -48,7 +49,10 @@ func TestVariations(t *testing.T) {
 				if !fromProxy {
 					t.Error("no ingress rule from the proxy on the existing database's security group")
 				}
-				fn := one(t, p, "aws:lambda/function:Function")
+				fn := one(t, p, "aws:lambda/function:Function") // no role provisioner: the role is the user's
+				if n := len(policy.OfType(p.Resources, "aws:lambda/invocation:Invocation")); n != 0 {
+					t.Errorf("%d provisioner invocations with an existing database", n)
+				}
 				if u := fn.String("environment.variables.DATABASE_URL"); !strings.HasPrefix(u, "postgres://agent_ro@") {
 					t.Errorf("DATABASE_URL = %q, want user agent_ro", u)
 				}
@@ -62,7 +66,7 @@ func TestVariations(t *testing.T) {
 			}},
 		{"secret API keys stay secret", base + "  ai-agent-connector:apiKeys:\n    secure: v1:c2FsdA==:b3BhcXVl\n",
 			func(t *testing.T, p *preview.Plan) {
-				fn := one(t, p, "aws:lambda/function:Function")
+				fn := connector(t, p)
 				if v, _ := fn.Get("environment.variables.API_KEYS"); v != policy.Secret {
 					t.Errorf("API_KEYS = %v, want %s", v, policy.Secret)
 				}
@@ -76,7 +80,7 @@ func TestVariations(t *testing.T) {
 				pc := one(t, p, "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig")
 				want(t, "provisioned", pc.Number("provisionedConcurrentExecutions"), 3.0)
 				want(t, "qualifier", pc.String("qualifier"), "live")
-				want(t, "reserved", one(t, p, "aws:lambda/function:Function").Number("reservedConcurrentExecutions"), 8.0)
+				want(t, "reserved", connector(t, p).Number("reservedConcurrentExecutions"), 8.0)
 			}},
 	}
 	for _, tc := range tests {
@@ -101,6 +105,21 @@ func one(t *testing.T, p *preview.Plan, typ string) policy.Resource {
 		t.Fatalf("want 1 %s, got %d", typ, len(rs))
 	}
 	return rs[0]
+}
+
+// connector is the connector function (a created database adds the role provisioner).
+func connector(t *testing.T, p *preview.Plan) policy.Resource {
+	t.Helper()
+	var fns []policy.Resource
+	for _, f := range policy.OfType(p.Resources, "aws:lambda/function:Function") {
+		if !strings.HasSuffix(f.String("name"), aws.ProvisionerSuffix) {
+			fns = append(fns, f)
+		}
+	}
+	if len(fns) != 1 {
+		t.Fatalf("want 1 connector function, got %d", len(fns))
+	}
+	return fns[0]
 }
 
 func want(t *testing.T, what string, got, w any) {

@@ -16,8 +16,9 @@ import (
 )
 
 // AdminLogin is the master user of a database the stack creates. The function never
-// connects as it: it logs in as database.user, a read-only role that
-// scripts/dbrole creates with the password of the role secret the proxy reads.
+// connects as it: it logs in as database.user, a read-only role that the
+// provisioner (provisioner.go) creates at deploy with the password of the role
+// secret the proxy reads.
 const AdminLogin = "aacadmin"
 
 // database is PostgreSQL behind RDS Proxy.
@@ -26,7 +27,10 @@ type database struct {
 	// masterSecretArn (created database only) holds the master user's credentials,
 	// managed by RDS; roleSecretArn those of database.user, which the proxy reads.
 	masterSecretArn, roleSecretArn pulumi.StringOutput
-	address                        pulumi.StringOutput
+	// roleSecretVersionID (created database only) is the role secret's ARN taken from
+	// its version resource, so a lookup of the value runs after the value exists.
+	roleSecretVersionID pulumi.StringOutput
+	address             pulumi.StringOutput
 	// dbUserArn is the rds-db:connect resource of database.user through the proxy:
 	// arn:<partition>:rds-db:<region>:<account>:dbuser:<proxy resource id>/<user>.
 	dbUserArn pulumi.StringOutput
@@ -34,7 +38,7 @@ type database struct {
 
 func newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, net *network, parent pulumi.ResourceOption) (*database, error) {
 	d := cfg.Database
-	var secretArn, instanceID, masterArn, address pulumi.StringOutput
+	var secretArn, instanceID, masterArn, address, roleVersion pulumi.StringOutput
 	if d.Creates() {
 		subnetGroup, err := rds.NewSubnetGroup(ctx, name+"-db-subnets", &rds.SubnetGroupArgs{
 			SubnetIds:   net.subnetIDs,
@@ -93,7 +97,7 @@ func newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, net *netw
 		instanceID = inst.Identifier
 		address = inst.Address
 		// database.user's own credentials, in a secret of this stack: the proxy logs
-		// in with them, and scripts/dbrole gives the role this password. Generated
+		// in with them, and the provisioner gives the role this password. Generated
 		// once; later runs' candidates are discarded by ignoreChanges.
 		pw, err := generatePassword()
 		if err != nil {
@@ -108,13 +112,15 @@ func newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, net *netw
 			return nil, fmt.Errorf("db role secret: %w", err)
 		}
 		body, _ := json.Marshal(map[string]string{"username": d.User, "password": pw})
-		if _, err := secretsmanager.NewSecretVersion(ctx, name+"-db-role-v", &secretsmanager.SecretVersionArgs{
+		version, err := secretsmanager.NewSecretVersion(ctx, name+"-db-role-v", &secretsmanager.SecretVersionArgs{
 			SecretId:     roleSecret.ID(),
 			SecretString: pulumi.ToSecret(pulumi.String(string(body))).(pulumi.StringOutput),
-		}, parent, pulumi.IgnoreChanges([]string{"secretString"})); err != nil {
+		}, parent, pulumi.IgnoreChanges([]string{"secretString"}))
+		if err != nil {
 			return nil, fmt.Errorf("db role secret value: %w", err)
 		}
 		secretArn = roleSecret.Arn
+		roleVersion = version.Arn
 	} else {
 		secretArn = pulumi.String(cfg.AWS.ExistingDBSecretArn).ToStringOutput()
 		instanceID = pulumi.String(cfg.AWS.ExistingDBInstanceID).ToStringOutput()
@@ -192,10 +198,11 @@ func newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, net *netw
 	}
 
 	return &database{
-		proxyEndpoint:   proxy.Endpoint,
-		masterSecretArn: masterArn,
-		roleSecretArn:   secretArn,
-		address:         address,
+		proxyEndpoint:       proxy.Endpoint,
+		masterSecretArn:     masterArn,
+		roleSecretArn:       secretArn,
+		roleSecretVersionID: roleVersion,
+		address:             address,
 		dbUserArn: proxy.Arn.ApplyT(func(arn string) (string, error) {
 			return dbUserARN(arn, d.User)
 		}).(pulumi.StringOutput),

@@ -57,7 +57,9 @@ type function struct {
 	logGroupName pulumi.StringOutput
 }
 
-func newFunction(ctx *pulumi.Context, name string, cfg *config.Config, art build.Artifact, net *network, db *database, parent pulumi.ResourceOption) (*function, error) {
+// after (the role provisioner's invocation, create mode) is what the function waits
+// for: it never serves before its database role exists.
+func newFunction(ctx *pulumi.Context, name string, cfg *config.Config, art build.Artifact, net *network, db *database, after []pulumi.Resource, parent pulumi.ResourceOption) (*function, error) {
 	fnName := physicalName(ctx)
 
 	// The log group exists before the function so retention applies from the first line.
@@ -153,7 +155,7 @@ func newFunction(ctx *pulumi.Context, name string, cfg *config.Config, art build
 		},
 		Environment: lambda.FunctionEnvironmentArgs{Variables: env},
 		Tags:        tags(ctx, name+"-fn"),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{eni}))
+	}, parent, pulumi.DependsOn(append([]pulumi.Resource{eni}, after...)))
 	if err != nil {
 		return nil, fmt.Errorf("function: %w", err)
 	}

@@ -64,7 +64,16 @@ const (
 const (
 	LambdaPackage = "./cmd/lambda"
 	AzurePackage  = "./cmd/azure"
+	// DBRolePackage is the AWS role provisioner, a Lambda of its own, invoked once per
+	// deploy (infra/aws/provisioner.go); the connector's artifact does not contain it.
+	DBRolePackage = "./cmd/dbrole"
 )
+
+// BuildDBRole builds the role provisioner for Lambda exactly like the connector (same
+// flags, tags and reproducible zip) into OutDir/lambda-dbrole-<arch>.zip.
+func BuildDBRole(ctx context.Context, arch string, o Options) (Artifact, error) {
+	return BuildLambdaPackage(ctx, DBRolePackage, arch, "lambda-dbrole-"+arch, o)
+}
 
 // Normalize fills the default arch and checks the target; the error names the value and
 // what is allowed.

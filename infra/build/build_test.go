@@ -177,3 +177,40 @@ func TestFindRepoRootFromSubdir(t *testing.T) {
 		t.Fatal("want an error outside the repo")
 	}
 }
+
+// TestDBRoleTarget: the AWS role provisioner is its own reproducible Lambda zip (a
+// static bootstrap, like the connector's), not the connector's artifact.
+func TestDBRoleTarget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds binaries")
+	}
+	root := repoRoot(t)
+	ctx := context.Background()
+	out1, out2 := t.TempDir(), t.TempDir()
+	a1, err := BuildDBRole(ctx, "arm64", Options{RepoRoot: root, OutDir: out1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, err := BuildDBRole(ctx, "arm64", Options{RepoRoot: root, OutDir: out2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a1.SHA256 != a2.SHA256 {
+		t.Fatalf("two provisioner builds differ: %s vs %s", a1.SHA256, a2.SHA256)
+	}
+	fn, err := Build(ctx, Target{Lambda, "arm64"}, Options{RepoRoot: root, OutDir: out1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fn.SHA256 == a1.SHA256 || fn.Path == a1.Path {
+		t.Fatalf("the provisioner overwrote or equals the connector artifact: %s", a1.Path)
+	}
+	es := entries(t, a1.Path)
+	if len(es) != 1 || es[LambdaHandler] == nil || es[LambdaHandler].Mode()&0o111 == 0 {
+		t.Fatalf("provisioner zip entries %v: want one executable %s", es, LambdaHandler)
+	}
+	if a1.Target != (Target{Lambda, "arm64"}) || a1.Handler != LambdaHandler {
+		t.Fatalf("artifact metadata: %+v", a1)
+	}
+	t.Logf("provisioner lambda arm64 zip %d B (connector %d B)", a1.Size, fn.Size)
+}

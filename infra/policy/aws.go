@@ -49,6 +49,7 @@ var awsChecks = []Check{
 	Check{ID: "aws-function-url-permissions", Description: "a public Function URL has lambda:InvokeFunctionUrl (FunctionUrlAuthType NONE) and lambda:InvokeFunction (InvokedViaFunctionUrl) before it exists; FunctionUrlAuthType only on InvokeFunctionUrl", Run: awsFunctionURLPermissions},
 	Check{ID: "aws-function-not-admin", Description: "the function's database user is not the RDS master user; the proxy reads database.user's own secret, not the master secret", Run: awsFunctionNotAdmin},
 	Check{ID: "aws-tls-to-database", Description: "RDS Proxy requires TLS and IAM auth; created databases force SSL; the function connects with sslmode verify-full", Run: awsTLS},
+	awsRoleProvisionerCheck,
 }
 
 func awsEncryption(rs []Resource) []Violation {

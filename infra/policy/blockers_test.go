@@ -32,6 +32,17 @@ func TestBlockerRulesOnRealPlans(t *testing.T) {
 				"action": "lambda:InvokeFunction", "principal": "*", "functionUrlAuthType": "NONE", "qualifier": "live",
 			})}},
 		{stack: "aws-prod", check: "aws-function-url-permissions", msg: "is not created after its permission", mutate: noDeps(urlType)},
+		// The plan before the provisioner (no invocation), and a connector function that
+		// does not wait for it.
+		{stack: "aws-dev", check: "aws-role-provisioner", msg: "no aws.lambda.Invocation of a role provisioner", drop: "aws:lambda/invocation:Invocation"},
+		{stack: "aws-prod", check: "aws-role-provisioner", msg: "would serve before its database role exists", mutate: func(t *testing.T, rs []policy.Resource) []policy.Resource {
+			for i := range rs {
+				if rs[i].Type == "aws:lambda/function:Function" && rs[i].String("environment.variables.DATABASE_URL") != "" {
+					rs[i].DependsOn = nil
+				}
+			}
+			return rs
+		}},
 		{stack: "gcp-dev", check: "gcp-sql-ssl-pair", msg: "needs requireSsl true", typ: sqlInstance,
 			edits: map[string]any{"settings.ipConfiguration.requireSsl": nil}},
 		{stack: "gcp-prod", check: "gcp-project-setup", msg: "does not enable sqladmin.googleapis.com", mutate: func(t *testing.T, rs []policy.Resource) []policy.Resource {

@@ -48,6 +48,11 @@ func awsOutputs(m *Mocks, typ, name string, in resource.PropertyMap, set func(st
 		arn := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s%s-AbCdEf", r, acct, str("namePrefix"), h)
 		set("arn", arn)
 		return arn
+	case "aws:secretsmanager/secretVersion:SecretVersion":
+		set("arn", str("secretId"))
+		set("versionId", "00000000-"+h)
+	case "aws:lambda/invocation:Invocation":
+		set("result", `{"role":"mock"}`)
 	case "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
 		set("name", "default")
 	case "aws:iam/role:Role":
@@ -68,4 +73,17 @@ func awsOutputs(m *Mocks, typ, name string, in resource.PropertyMap, set func(st
 		set("name", physical)
 	}
 	return ""
+}
+
+// awsSecretVersion answers getSecretVersion (the role provisioner's inputs) with a
+// value of the secrets' shape, never a real one.
+func awsSecretVersion(_ *Mocks, args resource.PropertyMap) (resource.PropertyMap, error) {
+	id := ""
+	if v, ok := args["secretId"]; ok && v.IsString() {
+		id = v.StringValue()
+	}
+	return resource.NewPropertyMapFromMap(map[string]any{
+		"id": id, "arn": id, "versionId": "00000000-mock", "versionStages": []any{"AWSCURRENT"},
+		"secretString": `{"username":"mock","password":"mock-not-a-secret"}`,
+	}), nil
 }

@@ -128,7 +128,8 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 
 // calls answers the provider functions the components call, by token.
 var calls = map[string]func(m *Mocks, args resource.PropertyMap) (resource.PropertyMap, error){
-	"azure-native:authorization:getClientConfig": azureClientConfig,
+	"azure-native:authorization:getClientConfig":           azureClientConfig,
+	"aws:secretsmanager/getSecretVersion:getSecretVersion": awsSecretVersion,
 }
 
 func shortHash(s string) string {

@@ -9,8 +9,8 @@ import (
 )
 
 // deployAWS declares the AWS connector and names its stack outputs.
-func deployAWS(ctx *pulumi.Context, name string, cfg *config.Config, art build.Artifact) (map[string]pulumi.Output, error) {
-	c, err := aws.New(ctx, name, cfg, art)
+func deployAWS(ctx *pulumi.Context, name string, cfg *config.Config, art, provisioner build.Artifact) (map[string]pulumi.Output, error) {
+	c, err := aws.New(ctx, name, cfg, art, provisioner)
 	if err != nil {
 		return nil, err
 	}

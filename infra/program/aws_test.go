@@ -19,7 +19,7 @@ func init() { cloudAssertions[config.CloudAWS] = assertAWS }
 func assertAWS(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	only(t, plan, aws.Type)
 
-	fn := only(t, plan, "aws:lambda/function:Function")
+	fn, prov := connectorFunctions(t, plan)
 	eq(t, "runtime", fn.String("runtime"), "provided.al2023")
 	eq(t, "handler", fn.String("handler"), "bootstrap")
 	archs, _ := fn.Get("architectures")
@@ -97,9 +97,17 @@ func assertAWS(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 		eq(t, "url waits for "+s.Name, furl.Needs(s.Name), true)
 	}
 
-	lg := only(t, plan, "aws:cloudwatch/logGroup:LogGroup")
-	eq(t, "retentionInDays", lg.Number("retentionInDays"), float64(cfg.LogRetentionDays))
-	eq(t, "function log group", fn.String("loggingConfig.logGroup"), lg.String("name"))
+	groups := policy.OfType(plan.Resources, "aws:cloudwatch/logGroup:LogGroup")
+	eq(t, "log groups", len(groups), map[bool]int{true: 2, false: 1}[cfg.Database.Creates()])
+	var lg policy.Resource
+	for _, g := range groups {
+		eq(t, g.Name+" retentionInDays", g.Number("retentionInDays"), float64(cfg.LogRetentionDays))
+		if g.String("name") == fn.String("loggingConfig.logGroup") {
+			lg = g
+		}
+	}
+	eq(t, "function log group", fn.String("loggingConfig.logGroup"), "/aws/lambda/"+fn.String("name"))
+	eq(t, "function log group declared", lg.String("name"), fn.String("loggingConfig.logGroup"))
 	alarm := only(t, plan, "aws:cloudwatch/metricAlarm:MetricAlarm")
 	eq(t, "alarm threshold", alarm.Number("threshold"), float64(cfg.ColdStartWarnMs))
 	filter := only(t, plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter")
@@ -128,10 +136,12 @@ func assertAWS(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 		eq(t, "proxy target", target.String("dbInstanceIdentifier"), cfg.AWS.ExistingDBInstanceID)
 	}
 
-	// Security groups: exactly Lambda -> proxy -> database on 5432, no CIDR anywhere.
+	// Security groups: exactly Lambda -> proxy -> database on 5432 (and, with a created
+	// database, provisioner -> database), no CIDR anywhere.
 	rules := append(policy.OfType(plan.Resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
 		policy.OfType(plan.Resources, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")...)
-	eq(t, "security group rules", len(rules), 4)
+	eq(t, "security group rules", len(rules), map[bool]int{true: 6, false: 4}[cfg.Database.Creates()])
+	assertProvisioner(t, cfg, plan, fn, prov, rules)
 	for _, r := range rules {
 		if r.Number("fromPort") != 5432 || r.Number("toPort") != 5432 || r.String("referencedSecurityGroupId") == "" || r.String("cidrIpv4") != "" {
 			t.Errorf("rule %s is not a 5432 SG-to-SG rule: %v", r.Name, r.Inputs)
@@ -171,6 +181,105 @@ func assertAWS(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	if a, _ := plan.Outputs["aliasArn"].(string); !strings.HasSuffix(a, ":"+aws.AliasName) {
 		t.Errorf("aliasArn = %q, want the alias", a)
 	}
+}
+
+// connectorFunctions returns the connector function and the role provisioner's
+// (zero without a created database).
+func connectorFunctions(t *testing.T, plan *preview.Plan) (fn, prov policy.Resource) {
+	t.Helper()
+	var fns, provs []policy.Resource
+	for _, f := range policy.OfType(plan.Resources, "aws:lambda/function:Function") {
+		if strings.HasSuffix(f.String("name"), aws.ProvisionerSuffix) {
+			provs = append(provs, f)
+		} else {
+			fns = append(fns, f)
+		}
+	}
+	if len(fns) != 1 || len(provs) > 1 {
+		t.Fatalf("want 1 connector function and at most 1 provisioner, got %d and %d", len(fns), len(provs))
+	}
+	if len(provs) == 1 {
+		prov = provs[0]
+	}
+	return fns[0], prov
+}
+
+// assertProvisioner: with a created database, the role provisioner runs once per
+// change at deploy, before the connector function; it reaches the database only,
+// holds no credentials in its environment or role, and gets them as a secret input.
+// With an existing database there is none.
+func assertProvisioner(t *testing.T, cfg *config.Config, plan *preview.Plan, fn, prov policy.Resource, rules []policy.Resource) {
+	t.Helper()
+	runs := policy.OfType(plan.Resources, "aws:lambda/invocation:Invocation")
+	if !cfg.Database.Creates() {
+		eq(t, "provisioner invocations with an existing database", len(runs), 0)
+		eq(t, "provisioner function with an existing database", prov.Name, "")
+		return
+	}
+	if len(runs) != 1 || prov.Name == "" {
+		t.Fatalf("created database: want 1 provisioner function and 1 invocation, got %q and %d", prov.Name, len(runs))
+	}
+	run := runs[0]
+	eq(t, "invocation function", run.String("functionName"), prov.String("name"))
+	eq(t, "invocation input", run.String("input"), policy.Secret)
+	eq(t, "invocation lifecycleScope", run.String("lifecycleScope"), "CREATE_ONLY")
+	eq(t, "trigger schemas", run.String("triggers.schemas"), strings.Join(cfg.DBSchemas, ","))
+	if run.String("triggers.role") == "" || len(run.String("triggers.code")) != 64 {
+		t.Errorf("triggers = %v, want the role spec hash and the provisioner's code hash", run.Inputs["triggers"])
+	}
+	eq(t, "function waits for the provisioner", fn.Needs(run.Name), true)
+	eq(t, "provisioner runtime", prov.String("runtime"), "provided.al2023")
+	archs, _ := prov.Get("architectures")
+	eq(t, "provisioner architectures", strings.Join(strs(archs), ","), cfg.LambdaArch())
+	eq(t, "provisioner tracing", prov.String("tracingConfig.mode"), "Active")
+	if _, has := prov.Get("environment"); has {
+		t.Errorf("provisioner has an environment: %v", prov.Inputs["environment"])
+	}
+	if prov.String("sourceCodeHash") == fn.String("sourceCodeHash") || prov.String("sourceCodeHash") == "" {
+		t.Errorf("provisioner code hash %q: want its own artifact, not the connector's", prov.String("sourceCodeHash"))
+	}
+	eq(t, "trigger code is the provisioner's zip", base64Hex(prov.String("sourceCodeHash")), run.String("triggers.code"))
+	sgs, _ := prov.Get("vpcConfig.securityGroupIds")
+	fnSGs, _ := fn.Get("vpcConfig.securityGroupIds")
+	provSG, fnSG := strings.Join(strs(sgs), ","), strings.Join(strs(fnSGs), ",")
+	if provSG == "" || provSG == fnSG {
+		t.Errorf("provisioner security groups %q: want its own, not the function's %q", provSG, fnSG)
+	}
+	// Its only path: egress to the database's group, and the database's ingress from it.
+	var db string
+	for _, r := range rules {
+		if r.String("securityGroupId") == provSG {
+			eq(t, r.Name+" is egress", r.Type, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+			db = r.String("referencedSecurityGroupId")
+			eq(t, "invocation waits for "+r.Name, run.Needs(r.Name), true)
+		}
+	}
+	inst := only(t, plan, "aws:rds/instance:Instance")
+	dbSGs, _ := inst.Get("vpcSecurityGroupIds")
+	eq(t, "provisioner reaches the database's group", db, strings.Join(strs(dbSGs), ","))
+	from := 0
+	for _, r := range rules {
+		if r.String("referencedSecurityGroupId") == provSG {
+			from++
+			eq(t, r.Name+" on the database's group", r.String("securityGroupId"), db)
+			eq(t, "invocation waits for "+r.Name, run.Needs(r.Name), true)
+		}
+	}
+	eq(t, "database ingress rules from the provisioner", from, 1)
+	// Its role reads no secret.
+	for _, p := range policy.OfType(plan.Resources, "aws:iam/rolePolicy:RolePolicy") {
+		if strings.Contains(p.Name, "dbrole") && strings.Contains(p.String("policy"), "secretsmanager") {
+			t.Errorf("provisioner policy %s reads secrets: %s", p.Name, p.String("policy"))
+		}
+	}
+}
+
+func base64Hex(b64 string) string {
+	b, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return ""
+	}
+	return hex.EncodeToString(b)
 }
 
 func authIAM(px policy.Resource) bool {

@@ -48,7 +48,13 @@ func (p Program) Run(ctx *pulumi.Context) error {
 	var outs map[string]pulumi.Output
 	switch cfg.Cloud {
 	case config.CloudAWS:
-		outs, err = deployAWS(ctx, name, cfg, art)
+		var prov build.Artifact
+		if cfg.Database.Creates() {
+			if prov, err = buildDBRoleOnce(ctx.Context(), cfg.Arch, build.Options{RepoRoot: p.Root, OutDir: p.OutDir}); err != nil {
+				return fmt.Errorf("build the role provisioner for %s: %w", cfg.StackFile, err)
+			}
+		}
+		outs, err = deployAWS(ctx, name, cfg, art, prov)
 	case config.CloudGCP:
 		outs, err = deployGCP(ctx, name, cfg, art)
 	case config.CloudAzure:
@@ -135,4 +141,19 @@ func Platform(c config.Cloud) string {
 		return build.Azure
 	}
 	return string(c)
+}
+
+// buildDBRoleOnce memoizes the AWS role provisioner like buildOnce (its key's
+// platform names it apart from the connector's artifact).
+func buildDBRoleOnce(ctx context.Context, arch string, o build.Options) (build.Artifact, error) {
+	k := buildKey{build.Target{Platform: "lambda-dbrole", Arch: arch}, o.RepoRoot, o.OutDir}
+	if a, ok := built.Load(k); ok {
+		return a.(build.Artifact), nil
+	}
+	a, err := build.BuildDBRole(ctx, arch, o)
+	if err != nil {
+		return a, err
+	}
+	built.Store(k, a)
+	return a, nil
 }

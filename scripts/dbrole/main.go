@@ -1,7 +1,8 @@
 // Command dbrole makes a stack's database role read-only: LOGIN, CONNECT on
 // database.name, SELECT on the stack's dbSchemas, default_transaction_read_only on,
 // and nothing else (no superuser or admin-role membership: it refuses such a role).
-// It runs the SQL of infra/dbrole through psql as the database admin, in one
+// It runs the SQL of function/dbrole (the one the AWS provisioner runs at deploy;
+// infra/dbrole fetches its psql form) through psql as the database admin, in one
 // transaction, and is idempotent: run it after the first `pulumi up` and whenever
 // dbSchemas changes.
 //
@@ -92,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *printOnly {
 		// For a shell inside the database's network without Go: pipe it to
 		// psql -v ON_ERROR_STOP=1 -v role_password="$PASSWORD" -f -
-		sql, err := dbrole.Script(spec)
+		sql, err := dbrole.Script(ctx, root, spec)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 2
@@ -105,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dbrole: set %s to the admin connection URL of database %s (docs/deploy.md, \"Database role\")\n", *adminEnv, cfg.Database.Name)
 		return 2
 	}
-	if err := Apply(ctx, adminURL, spec, password, stdout); err != nil {
+	if err := Apply(ctx, root, adminURL, spec, password, stdout); err != nil {
 		fmt.Fprintln(stderr, "dbrole:", err)
 		return 1
 	}
@@ -115,8 +116,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // Apply runs the script through psql as the admin: the URL without its password in
 // argv, the password in PGPASSWORD, the SQL on stdin.
-func Apply(ctx context.Context, adminURL string, spec dbrole.Spec, password string, out io.Writer) error {
-	sql, err := dbrole.Script(spec)
+func Apply(ctx context.Context, root, adminURL string, spec dbrole.Spec, password string, out io.Writer) error {
+	sql, err := dbrole.Script(ctx, root, spec)
 	if err != nil {
 		return err
 	}

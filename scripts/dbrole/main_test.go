@@ -57,7 +57,7 @@ func TestReadOnlyRoleOnRealPostgres(t *testing.T) {
 	spec := dbrole.Spec{Database: db, Role: "reader", Schemas: []string{"app", "missing"}, SetPassword: true, WorkMem: "32MB"}
 	for run := 1; run <= 2; run++ {
 		var out bytes.Buffer
-		if err := Apply(ctx, owner, spec, `it's a \secret`, &out); err != nil {
+		if err := Apply(ctx, root, owner, spec, `it's a \secret`, &out); err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
 	}
@@ -102,7 +102,7 @@ func TestReadOnlyRoleOnRealPostgres(t *testing.T) {
 	// Fail closed: a superuser as database.user is refused, and nothing changes.
 	boss := spec
 	boss.Role = "boss"
-	err = Apply(ctx, owner, boss, "x", &bytes.Buffer{})
+	err = Apply(ctx, root, owner, boss, "x", &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "is privileged") {
 		t.Fatalf("want a refusal of the superuser role, got %v", err)
 	}
@@ -112,7 +112,7 @@ func TestReadOnlyRoleOnRealPostgres(t *testing.T) {
 	// Another database in the URL is refused before any grant.
 	other := spec
 	other.Database = "elsewhere"
-	if err := Apply(ctx, owner, other, "x", &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "point the admin URL at it") {
+	if err := Apply(ctx, root, owner, other, "x", &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "point the admin URL at it") {
 		t.Errorf("want a refusal in the wrong database, got %v", err)
 	}
 }
