@@ -25,6 +25,7 @@ func ExampleEvaluate() {
 	// Output:
 	// policy aws-encryption-at-rest: aws:rds/instance:Instance::db: storageEncrypted must be true
 	// policy aws-no-public-database: aws:rds/instance:Instance::db: publiclyAccessible must be false
+	// policy aws-role-provisioner: aws:rds/instance:Instance::db: the stack creates this database but no aws.lambda.Invocation of a role provisioner: database.user would have no read-only role and the function could not log in
 	// policy aws-tls-to-database: aws:rds/instance:Instance::db: needs a parameter group with rds.force_ssl = 1
 	// <nil>
 }
