@@ -289,21 +289,22 @@ func TestBadInput(t *testing.T) {
 			h, _ := newTestHandler(t, tg.url, nil)
 			before := checksum(t)
 			for _, c := range cases {
-				method, header := c.method, c.header
-				if method == "" {
-					method = http.MethodPost
-				}
-				if header == nil {
-					header = authJSON
-				}
-				r := do(h, method, "/v1/query", strings.NewReader(c.body), header)
-				if r.status != c.status {
-					t.Errorf("%s: status %d, want %d: %s", c.name, r.status, c.status, r.body)
-					continue
-				}
-				if code := r.errCode(t); code != c.code {
-					t.Errorf("%s: code %q, want %q: %s", c.name, code, c.code, r.body)
-				}
+				t.Run(c.name, func(t *testing.T) {
+					method, header := c.method, c.header
+					if method == "" {
+						method = http.MethodPost
+					}
+					if header == nil {
+						header = authJSON
+					}
+					r := do(h, method, "/v1/query", strings.NewReader(c.body), header)
+					if r.status != c.status {
+						t.Fatalf("status %d, want %d: %s", r.status, c.status, r.body)
+					}
+					if code := r.errCode(t); code != c.code {
+						t.Errorf("code %q, want %q: %s", code, c.code, r.body)
+					}
+				})
 			}
 			if after := checksum(t); after != before {
 				t.Fatal("the database changed")

@@ -30,14 +30,15 @@ func TestCheckAllows(t *testing.T) {
 		{`SELECT U&"d\0061t\+000061" FROM t`, `SELECT U&"d\0061t\+000061" FROM t`, 0},
 	}
 	for _, c := range cases {
-		st, err := Check(c.sql)
-		if err != nil {
-			t.Errorf("Check(%q): unexpected rejection: %v", c.sql, err)
-			continue
-		}
-		if st.SQL != c.want || st.Params != c.params {
-			t.Errorf("Check(%q) = %q, %d params; want %q, %d", c.sql, st.SQL, st.Params, c.want, c.params)
-		}
+		t.Run(c.sql, func(t *testing.T) {
+			st, err := Check(c.sql)
+			if err != nil {
+				t.Fatalf("Check(%q): unexpected rejection: %v", c.sql, err)
+			}
+			if st.SQL != c.want || st.Params != c.params {
+				t.Errorf("Check(%q) = %q, %d params; want %q, %d", c.sql, st.SQL, st.Params, c.want, c.params)
+			}
+		})
 	}
 }
 
@@ -178,19 +179,19 @@ func TestCheckRejects(t *testing.T) {
 		{"WITH setseed(a) AS (SELECT 1) SELECT 1", fn, "setseed"},
 	}
 	for _, c := range cases {
-		_, err := Check(c.sql)
-		if err == nil {
-			t.Errorf("Check(%q): accepted, want %s mentioning %q", c.sql, c.code, c.msg)
-			continue
-		}
-		r, ok := err.(*Rejection)
-		if !ok {
-			t.Errorf("Check(%q): error %T is not a *Rejection", c.sql, err)
-			continue
-		}
-		if r.Code != c.code || !strings.Contains(r.Message, c.msg) {
-			t.Errorf("Check(%q) = %s %q, want %s mentioning %q", c.sql, r.Code, r.Message, c.code, c.msg)
-		}
+		t.Run(c.code+"/"+c.sql, func(t *testing.T) {
+			_, err := Check(c.sql)
+			if err == nil {
+				t.Fatalf("Check(%q): accepted, want %s mentioning %q", c.sql, c.code, c.msg)
+			}
+			r, ok := err.(*Rejection)
+			if !ok {
+				t.Fatalf("Check(%q): error %T is not a *Rejection", c.sql, err)
+			}
+			if r.Code != c.code || !strings.Contains(r.Message, c.msg) {
+				t.Errorf("Check(%q) = %s %q, want %s mentioning %q", c.sql, r.Code, r.Message, c.code, c.msg)
+			}
+		})
 	}
 }
 
@@ -221,9 +222,11 @@ func TestCheckAllowsCalls(t *testing.T) {
 		"SELECT x FROM xml_payloads",
 		`SELECT 1 AS U&"d\0061t\+000061", 2 AS U&"!0061" UESCAPE '!'`,
 	} {
-		if _, err := Check(sql); err != nil {
-			t.Errorf("Check(%q): %v", sql, err)
-		}
+		t.Run(sql, func(t *testing.T) {
+			if _, err := Check(sql); err != nil {
+				t.Errorf("Check(%q): %v", sql, err)
+			}
+		})
 	}
 }
 
@@ -308,10 +311,12 @@ func TestLexerAgreesWithScanL(t *testing.T) {
 		{`SELECT ""`, "zero-length"},
 	}
 	for _, c := range cases {
-		_, err := Check(c.sql)
-		if err == nil || !strings.Contains(err.Error(), c.msg) {
-			t.Errorf("Check(%q) = %v, want a rejection mentioning %q", c.sql, err, c.msg)
-		}
+		t.Run(c.sql, func(t *testing.T) {
+			_, err := Check(c.sql)
+			if err == nil || !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("Check(%q) = %v, want a rejection mentioning %q", c.sql, err, c.msg)
+			}
+		})
 	}
 	allowed := []string{
 		// Not continuations: no newline, or a block comment between.

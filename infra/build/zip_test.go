@@ -101,15 +101,17 @@ func TestTargetNormalize(t *testing.T) {
 		{Target{"heroku", ""}, Target{}, true},
 	}
 	for _, tc := range tests {
-		got, err := tc.in.Normalize()
-		if tc.wantErr {
-			if err == nil {
-				t.Errorf("%v: want error", tc.in)
+		t.Run(tc.in.String(), func(t *testing.T) {
+			got, err := tc.in.Normalize()
+			if tc.wantErr {
+				if err == nil {
+					t.Errorf("%v: want error", tc.in)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("%v: got %v, %v; want %v", tc.in, got, err, tc.want)
-		}
+			if err != nil || got != tc.want {
+				t.Errorf("%v: got %v, %v; want %v", tc.in, got, err, tc.want)
+			}
+		})
 	}
 }
