@@ -11,6 +11,7 @@ import (
 
 	"github.com/ai-agent-connector/ai-agent-connector/infra/build"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/outputs"
 )
 
 // Type is the component's type token.
@@ -26,16 +27,19 @@ const PostgresPort = 5432
 type Connector struct {
 	pulumi.ResourceState
 
-	Url              pulumi.StringOutput // Function URL of the alias
-	AliasArn         pulumi.StringOutput
-	FunctionName     pulumi.StringOutput
-	ProxyEndpoint    pulumi.StringOutput
-	LogGroupName     pulumi.StringOutput
-	ColdStartCommand pulumi.StringOutput // measures this stack's cold start
+	Url              pulumi.StringOutput `pulumi:"url"` // Function URL of the alias
+	AliasArn         pulumi.StringOutput `pulumi:"aliasArn"`
+	FunctionName     pulumi.StringOutput `pulumi:"functionName"`
+	ProxyEndpoint    pulumi.StringOutput `pulumi:"proxyEndpoint"`
+	LogGroupName     pulumi.StringOutput `pulumi:"logGroupName"`
+	ColdStartCommand pulumi.StringOutput `pulumi:"coldStartCommand"` // measures this stack's cold start
 	// DBRoleCommand (created database only) re-runs by hand what the provisioner
 	// does at every deploy (from inside the VPC; docs/deploy.md, "Database role").
-	DBRoleCommand pulumi.StringOutput
+	DBRoleCommand pulumi.StringOutput `pulumi:"dbRoleCommand"`
 }
+
+// Outputs are the connector's outputs by name: the tagged fields that are set.
+func (c *Connector) Outputs() pulumi.Map { return outputs.Of(c) }
 
 // New declares the connector. cfg must come from config.Load (validated); art from build.Build
 // for the lambda platform and cfg.Arch; provisioner (created database only) from
@@ -83,23 +87,17 @@ func New(ctx *pulumi.Context, name string, cfg *config.Config, art, provisioner 
 	c.ProxyEndpoint = db.proxyEndpoint
 	c.LogGroupName = fn.logGroupName
 	c.ColdStartCommand = pulumi.String(ColdStartCommand(ctx.Stack())).ToStringOutput()
-	outs := pulumi.Map{
-		"url":              c.Url,
-		"aliasArn":         c.AliasArn,
-		"functionName":     c.FunctionName,
-		"proxyEndpoint":    c.ProxyEndpoint,
-		"logGroupName":     c.LogGroupName,
-		"coldStartCommand": c.ColdStartCommand,
-	}
+	// RegisterComponentResource gave every tagged field a pending output; a stack that
+	// creates no database has no role command, and a zero field is left out of Outputs.
+	c.DBRoleCommand = pulumi.StringOutput{}
 	if cfg.Database.Creates() {
 		c.DBRoleCommand = pulumi.Sprintf(
 			`DBROLE_ADMIN_URL="postgres://%s:$(aws secretsmanager get-secret-value --secret-id %s --query SecretString --output text | jq -r '.password|@uri')@%s:%d/%s?sslmode=require" `+
 				`DBROLE_PASSWORD="$(aws secretsmanager get-secret-value --secret-id %s --query SecretString --output text | jq -r .password)" `+
 				`go run ./scripts/dbrole --stack %s --password-env DBROLE_PASSWORD`,
 			AdminLogin, db.masterSecretArn, db.address, PostgresPort, cfg.Database.Name, db.roleSecretArn, ctx.Stack())
-		outs["dbRoleCommand"] = c.DBRoleCommand
 	}
-	if err := ctx.RegisterResourceOutputs(c, outs); err != nil {
+	if err := ctx.RegisterResourceOutputs(c, c.Outputs()); err != nil {
 		return nil, fmt.Errorf("register outputs of %s: %w", name, err)
 	}
 	return c, nil

@@ -2,8 +2,6 @@ package aws
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudformation"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -115,13 +113,10 @@ func newFunction(ctx *pulumi.Context, name string, cfg *config.Config, art build
 		// No password: cmd/lambda signs an RDS IAM token per new connection.
 		"DATABASE_URL": pulumi.Sprintf("postgres://%s@%s:%d/%s?sslmode=verify-full",
 			cfg.Database.User, db.proxyEndpoint, PostgresPort, cfg.Database.Name),
-		"DB_IAM_AUTH":        pulumi.String("true"),
-		"POOL_SIZE":          pulumi.String(strconv.Itoa(cfg.PoolSize)),
-		"QUERY_TIMEOUT_MS":   pulumi.String(strconv.Itoa(cfg.QueryTimeoutMs)),
-		"MAX_ROWS":           pulumi.String(strconv.Itoa(cfg.MaxRows)),
-		"COLD_START_WARN_MS": pulumi.String(strconv.Itoa(cfg.ColdStartWarnMs)),
-		"DB_SCHEMAS":         pulumi.String(strings.Join(cfg.DBSchemas, ",")),
-		"LOG_LEVEL":          pulumi.String(cfg.LogLevel),
+		"DB_IAM_AUTH": pulumi.String("true"),
+	}
+	for _, e := range cfg.FunctionEnv() {
+		env[e.Name] = pulumi.String(e.Value)
 	}
 	if cfg.APIKeys.IsSet() {
 		// A Pulumi secret: encrypted in state, KMS-encrypted at rest by Lambda.

@@ -27,6 +27,7 @@ import (
 
 	"github.com/ai-agent-connector/ai-agent-connector/infra/build"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/outputs"
 	"github.com/ai-agent-connector/ai-agent-connector/internal/azurenative"
 )
 
@@ -52,8 +53,8 @@ const (
 type Connector struct {
 	pulumi.ResourceState
 
-	// Url is the function app's HTTPS base URL.
-	Url pulumi.StringOutput `pulumi:"url"`
+	// URL is the function app's HTTPS base URL.
+	URL pulumi.StringOutput `pulumi:"url"`
 	// AppName is the Function App's name.
 	AppName pulumi.StringOutput `pulumi:"appName"`
 	// ResourceGroupName holds every resource of the stack.
@@ -63,12 +64,15 @@ type Connector struct {
 	// DeployCommand publishes the package (needed on Flex Consumption, whose code
 	// deployment is a OneDeploy call; the other plans run from the uploaded blob).
 	DeployCommand pulumi.StringOutput `pulumi:"deployCommand"`
-	// IdentityPrincipalId is the object id of the app's user-assigned identity: grant
+	// IdentityPrincipalID is the object id of the app's user-assigned identity: grant
 	// it Key Vault Secrets User on an existing database's password secret.
-	IdentityPrincipalId pulumi.StringOutput `pulumi:"identityPrincipalId"`
+	IdentityPrincipalID pulumi.StringOutput `pulumi:"identityPrincipalId"`
 	// ColdStartCommand measures this stack's cold start.
 	ColdStartCommand pulumi.StringOutput `pulumi:"coldStartCommand"`
 }
+
+// Outputs are the connector's outputs by name: the tagged fields that are set.
+func (c *Connector) Outputs() pulumi.Map { return outputs.Of(c) }
 
 // New declares the connector from a validated config and the "azure" package.
 func New(ctx *pulumi.Context, name string, cfg *config.Config, art build.Artifact, opts ...pulumi.ResourceOption) (*Connector, error) {
@@ -86,15 +90,7 @@ func New(ctx *pulumi.Context, name string, cfg *config.Config, art build.Artifac
 	if err := d.declare(c); err != nil {
 		return nil, fmt.Errorf("azure connector: %w", err)
 	}
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"url":                 c.Url,
-		"appName":             c.AppName,
-		"resourceGroupName":   c.ResourceGroupName,
-		"databaseHost":        c.DatabaseHost,
-		"deployCommand":       c.DeployCommand,
-		"identityPrincipalId": c.IdentityPrincipalId,
-		"coldStartCommand":    c.ColdStartCommand,
-	}); err != nil {
+	if err := ctx.RegisterResourceOutputs(c, c.Outputs()); err != nil {
 		return nil, fmt.Errorf("azure connector: %w", err)
 	}
 	return c, nil
@@ -230,12 +226,9 @@ func (d *deployer) declare(c *Connector) error {
 		// never appear in app settings, logs or this program's state. The function
 		// refuses to start on a value that is still a reference.
 		setting("DATABASE_PASSWORD", pulumi.Sprintf("@Microsoft.KeyVault(SecretUri=%s)", passwordRef)),
-		setting("DB_SCHEMAS", pulumi.String(strings.Join(d.cfg.DBSchemas, ","))),
-		setting("POOL_SIZE", pulumi.String(strconv.Itoa(d.cfg.PoolSize))),
-		setting("QUERY_TIMEOUT_MS", pulumi.String(strconv.Itoa(d.cfg.QueryTimeoutMs))),
-		setting("MAX_ROWS", pulumi.String(strconv.Itoa(d.cfg.MaxRows))),
-		setting("COLD_START_WARN_MS", pulumi.String(strconv.Itoa(d.cfg.ColdStartWarnMs))),
-		setting("LOG_LEVEL", pulumi.String(d.cfg.LogLevel)),
+	}
+	for _, e := range d.cfg.FunctionEnv() {
+		settings = append(settings, setting(e.Name, pulumi.String(e.Value)))
 	}
 	if d.cfg.APIKeys.IsSet() {
 		settings = append(settings, setting("API_KEYS", pulumi.Sprintf("@Microsoft.KeyVault(SecretUri=%s)", apiKeysRef)))
@@ -246,12 +239,12 @@ func (d *deployer) declare(c *Connector) error {
 		return err
 	}
 
-	c.Url = pulumi.Sprintf("https://%s", app.DefaultHostName)
+	c.URL = pulumi.Sprintf("https://%s", app.DefaultHostName)
 	c.AppName = app.Name
 	c.ResourceGroupName = rg.Name
 	c.DatabaseHost = dbHost
 	c.DeployCommand = DeployCommand(d.a.Plan, rg.Name, app.Name, sa.Name, d.art)
-	c.IdentityPrincipalId = id.PrincipalId
+	c.IdentityPrincipalID = id.PrincipalId
 	c.ColdStartCommand = pulumi.Sprintf("go run ./scripts/coldstart --stack %s --url https://%s", d.ctx.Stack(), app.DefaultHostName)
 	return nil
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ai-agent-connector/ai-agent-connector/infra/build"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/outputs"
 )
 
 // Type is the component's type token.
@@ -31,8 +32,8 @@ const Type = "ai-agent-connector:gcp:Connector"
 type Connector struct {
 	pulumi.ResourceState
 
-	// Url is the function's HTTPS URL.
-	Url pulumi.StringOutput `pulumi:"url"`
+	// URL is the function's HTTPS URL.
+	URL pulumi.StringOutput `pulumi:"url"`
 	// FunctionName is the Cloud Functions (and Cloud Run service) name.
 	FunctionName pulumi.StringOutput `pulumi:"functionName"`
 	// ServiceAccountEmail is the identity the function runs as and logs in to PostgreSQL with.
@@ -42,6 +43,9 @@ type Connector struct {
 	// ColdStartCommand measures this stack's cold start.
 	ColdStartCommand pulumi.StringOutput `pulumi:"coldStartCommand"`
 }
+
+// Outputs are the connector's outputs by name: the tagged fields that are set.
+func (c *Connector) Outputs() pulumi.Map { return outputs.Of(c) }
 
 // New declares the connector from a validated config and the "gcp" source archive.
 func New(ctx *pulumi.Context, name string, cfg *config.Config, art build.Artifact, opts ...pulumi.ResourceOption) (*Connector, error) {
@@ -59,13 +63,7 @@ func New(ctx *pulumi.Context, name string, cfg *config.Config, art build.Artifac
 	if err := d.declare(c); err != nil {
 		return nil, fmt.Errorf("gcp connector: %w", err)
 	}
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"url":                    c.Url,
-		"functionName":           c.FunctionName,
-		"serviceAccountEmail":    c.ServiceAccountEmail,
-		"instanceConnectionName": c.InstanceConnectionName,
-		"coldStartCommand":       c.ColdStartCommand,
-	}); err != nil {
+	if err := ctx.RegisterResourceOutputs(c, c.Outputs()); err != nil {
 		return nil, fmt.Errorf("gcp connector: %w", err)
 	}
 	return c, nil
@@ -189,14 +187,11 @@ func (d *deployer) declare(c *Connector) error {
 		// The connector dials through cloudsqlconn with IAM authn; the URL holds
 		// user and database only (no host, no password). sslmode=disable because the
 		// connector already wraps the connection in mutual TLS.
-		"CLOUDSQL_INSTANCE":  instance,
-		"DATABASE_URL":       pulumi.Sprintf("user=%s dbname=%s sslmode=disable", user, d.cfg.Database.Name),
-		"DB_SCHEMAS":         pulumi.String(strings.Join(d.cfg.DBSchemas, ",")),
-		"POOL_SIZE":          pulumi.String(strconv.Itoa(d.cfg.PoolSize)),
-		"QUERY_TIMEOUT_MS":   pulumi.String(strconv.Itoa(d.cfg.QueryTimeoutMs)),
-		"MAX_ROWS":           pulumi.String(strconv.Itoa(d.cfg.MaxRows)),
-		"COLD_START_WARN_MS": pulumi.String(strconv.Itoa(d.cfg.ColdStartWarnMs)),
-		"LOG_LEVEL":          pulumi.String(d.cfg.LogLevel),
+		"CLOUDSQL_INSTANCE": instance,
+		"DATABASE_URL":      pulumi.Sprintf("user=%s dbname=%s sslmode=disable", user, d.cfg.Database.Name),
+	}
+	for _, e := range d.cfg.FunctionEnv() {
+		env[e.Name] = pulumi.String(e.Value)
 	}
 	fn, err := cloudfunctionsv2.NewFunction(d.ctx, d.n("fn"), &cloudfunctionsv2.FunctionArgs{
 		Location:    pulumi.String(d.g.Region),
@@ -251,7 +246,7 @@ func (d *deployer) declare(c *Connector) error {
 		return err
 	}
 
-	c.Url = fn.Url
+	c.URL = fn.Url
 	c.FunctionName = fn.Name
 	c.ServiceAccountEmail = sa.Email
 	c.InstanceConnectionName = instance

@@ -11,8 +11,11 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/ai-agent-connector/ai-agent-connector/infra/aws"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/azure"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/build"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/gcp"
 )
 
 // Run is the program as `pulumi up` runs it (project root = working directory or above).
@@ -45,36 +48,45 @@ func (p Program) Run(ctx *pulumi.Context) error {
 	}
 	name := ctx.Project() // one connector per stack
 
-	var outs map[string]pulumi.Output
-	switch cfg.Cloud {
-	case config.CloudAWS:
-		var prov build.Artifact
-		if cfg.Database.Creates() {
-			if prov, err = buildDBRoleOnce(ctx.Context(), cfg.Arch, build.Options{RepoRoot: p.Root, OutDir: p.OutDir}); err != nil {
-				return fmt.Errorf("build the role provisioner for %s: %w", cfg.StackFile, err)
-			}
+	var prov build.Artifact
+	if cfg.Cloud == config.CloudAWS && cfg.Database.Creates() {
+		if prov, err = buildDBRoleOnce(ctx.Context(), cfg.Arch, build.Options{RepoRoot: p.Root, OutDir: p.OutDir}); err != nil {
+			return fmt.Errorf("build the role provisioner for %s: %w", cfg.StackFile, err)
 		}
-		outs, err = deployAWS(ctx, name, cfg, art, prov)
-	case config.CloudGCP:
-		outs, err = deployGCP(ctx, name, cfg, art)
-	case config.CloudAzure:
-		outs, err = deployAzure(ctx, name, cfg, art)
-	default:
-		err = fmt.Errorf("%s: cloud %q has no component", cfg.StackFile, cfg.Cloud)
 	}
+	c, err := deploy(ctx, name, cfg, art, prov)
 	if err != nil {
 		return err
 	}
+	outs := c.Outputs()
 	outs["cloud"] = pulumi.String(string(cfg.Cloud)).ToStringOutput()
 	outs["artifactSha256"] = pulumi.String(art.SHA256).ToStringOutput()
 	outs[DatabaseModeOutput] = pulumi.String(cfg.Database.Mode).ToStringOutput()
 	for k, v := range outs {
 		ctx.Export(k, v)
 		if p.Exports != nil {
-			p.Exports[k] = v
+			p.Exports[k] = v.(pulumi.Output) // outputs.Of and the lines above put only outputs here
 		}
 	}
 	return nil
+}
+
+// component is what the program needs of a cloud's connector: its outputs, which
+// become the stack's exports.
+type component interface{ Outputs() pulumi.Map }
+
+// deploy declares the connector of the stack's cloud; provisioner is AWS's role
+// provisioner for a database the stack creates.
+func deploy(ctx *pulumi.Context, name string, cfg *config.Config, art, provisioner build.Artifact) (component, error) {
+	switch cfg.Cloud {
+	case config.CloudAWS:
+		return aws.New(ctx, name, cfg, art, provisioner)
+	case config.CloudGCP:
+		return gcp.New(ctx, name, cfg, art)
+	case config.CloudAzure:
+		return azure.New(ctx, name, cfg, art)
+	}
+	return nil, fmt.Errorf("%s: cloud %q has no component", cfg.StackFile, cfg.Cloud)
 }
 
 // DatabaseModeOutput records database.mode in the stack's outputs, so the next run

@@ -56,6 +56,7 @@ func TestEveryStackFile(t *testing.T) {
 				t.Fatalf("no assertions registered for cloud %s", cfg.Cloud)
 			}
 			assert(t, cfg, plan)
+			assertFunctionEnv(t, cfg, plan)
 		})
 	}
 }
