@@ -161,9 +161,11 @@ func TestParseInitReport(t *testing.T) {
 		{"INIT START(type: on-demand, phase: init)", 0, false},
 	}
 	for _, tc := range tests {
-		got, ok := ParseInitReport(tc.line)
-		if ok != tc.ok || got != tc.want {
-			t.Errorf("%q: got %v %v, want %v %v", tc.line, got, ok, tc.want, tc.ok)
-		}
+		t.Run(tc.line, func(t *testing.T) {
+			got, ok := ParseInitReport(tc.line)
+			if ok != tc.ok || got != tc.want {
+				t.Errorf("%q: got %v %v, want %v %v", tc.line, got, ok, tc.want, tc.ok)
+			}
+		})
 	}
 }

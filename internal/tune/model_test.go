@@ -1,6 +1,7 @@
 package tune
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -45,9 +46,11 @@ func TestEstimateColdShare(t *testing.T) {
 		{"no lifetime limit", 1e6, 0, 0, math.Exp(-1e6 / (730 * 3600) * 600)},
 	}
 	for _, tc := range tests {
-		if got := EstimateColdShare(tc.rpm, tc.warm, 600, tc.lifetime); math.Abs(got-tc.want) > 1e-12 {
-			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if got := EstimateColdShare(tc.rpm, tc.warm, 600, tc.lifetime); math.Abs(got-tc.want) > 1e-12 {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
 
@@ -71,11 +74,13 @@ func TestRecommend(t *testing.T) {
 		{"balanced", 1, 0},
 	}
 	for _, tc := range tests {
-		p := pts()
-		got, err := Recommend(p, m, tc.strategy, tc.weight)
-		if err != nil || got != tc.want {
-			t.Errorf("%s/%v: got %d (%v), want %d; points %+v", tc.strategy, tc.weight, got, err, tc.want, p)
-		}
+		t.Run(fmt.Sprintf("%s/%v", tc.strategy, tc.weight), func(t *testing.T) {
+			p := pts()
+			got, err := Recommend(p, m, tc.strategy, tc.weight)
+			if err != nil || got != tc.want {
+				t.Errorf("got %d (%v), want %d; points %+v", got, err, tc.want, p)
+			}
+		})
 	}
 	if _, err := Recommend(pts(), m, "fastest", 0.5); err == nil || !strings.Contains(err.Error(), "cost, speed, balanced") {
 		t.Errorf("unknown strategy: %v", err)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"testing"
 	"time"
 )
@@ -27,15 +29,14 @@ func TestPercentiles(t *testing.T) {
 		{ms(10, 9, 8, 7, 6, 5, 4, 3, 2, 1), 1, 5, 9, 10},
 	}
 	for _, tc := range tests {
-		s := summarize(tc.in)
-		got := []time.Duration{s.Min, s.Median, s.P90, s.P99}
-		want := ms(tc.min, tc.med, tc.p90, tc.p99)
-		for i := range got {
-			if got[i] != want[i] {
+		t.Run(fmt.Sprint(tc.in), func(t *testing.T) {
+			s := summarize(tc.in)
+			got := []time.Duration{s.Min, s.Median, s.P90, s.P99}
+			want := ms(tc.min, tc.med, tc.p90, tc.p99)
+			if !slices.Equal(got, want) {
 				t.Errorf("%v: got min/median/p90/p99 %v, want %v", tc.in, got, want)
-				break
 			}
-		}
+		})
 	}
 	if s := summarize(nil); s.N != 0 || s.Median != 0 {
 		t.Errorf("empty: %+v", s)
