@@ -306,8 +306,6 @@ func strs(v any) []string {
 	return out
 }
 
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
-
 // TestAWSStacksDiffer pins what the two committed AWS stacks are for.
 func TestAWSStacksDiffer(t *testing.T) {
 	root := projectRoot(t)

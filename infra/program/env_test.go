@@ -7,6 +7,7 @@ import (
 	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/policy"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/preview"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/preview/plantest"
 	"github.com/ai-agent-connector/ai-agent-connector/internal/azurenative"
 )
 
@@ -24,7 +25,7 @@ var functionEnv = map[config.Cloud]func(t *testing.T, cfg *config.Config, plan *
 		if cfg.Azure.Plan == config.AzurePlanFlex {
 			appType = azurenative.WebAppV20231201Type
 		}
-		return appSettings(only(t, plan, appType))
+		return plantest.NameValues(only(t, plan, appType), "siteConfig.appSettings")
 	},
 }
 

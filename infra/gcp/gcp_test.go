@@ -1,4 +1,4 @@
-package program_test
+package gcp_test
 
 import (
 	"strings"
@@ -8,9 +8,29 @@ import (
 	"github.com/ai-agent-connector/ai-agent-connector/infra/gcp"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/policy"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/preview"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/preview/plantest"
 )
 
-func init() { cloudAssertions[config.CloudGCP] = assertGCP }
+// The shared plan-test helpers, under the names these tests use.
+var (
+	only        = plantest.Only
+	eq          = plantest.Eq
+	itoa        = plantest.Itoa
+	writeStack  = plantest.WriteStack
+	projectRoot = plantest.Root
+)
+
+const keysSet = plantest.KeysSet
+
+// TestCommittedStacks checks the plan of each committed GCP stack against its config.
+func TestCommittedStacks(t *testing.T) {
+	for _, name := range plantest.Stacks(t, config.CloudGCP) {
+		t.Run(name, func(t *testing.T) {
+			cfg, plan := plantest.Plan(t, name)
+			assertGCP(t, cfg, plan)
+		})
+	}
+}
 
 // assertGCP checks a GCP plan against the config it came from.
 func assertGCP(t *testing.T, cfg *config.Config, plan *preview.Plan) {

@@ -1,4 +1,4 @@
-package program_test
+package azure_test
 
 import (
 	"sort"
@@ -9,20 +9,33 @@ import (
 	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/policy"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/preview"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/preview/plantest"
 	"github.com/ai-agent-connector/ai-agent-connector/internal/azurenative"
 )
 
-func init() { cloudAssertions[config.CloudAzure] = assertAzure }
+// The shared plan-test helpers, under the names these tests use.
+var (
+	only        = plantest.Only
+	eq          = plantest.Eq
+	itoa        = plantest.Itoa
+	writeStack  = plantest.WriteStack
+	projectRoot = plantest.Root
+)
+
+const keysSet = plantest.KeysSet
+
+// TestCommittedStacks checks the plan of each committed Azure stack against its config.
+func TestCommittedStacks(t *testing.T) {
+	for _, name := range plantest.Stacks(t, config.CloudAzure) {
+		t.Run(name, func(t *testing.T) {
+			cfg, plan := plantest.Plan(t, name)
+			assertAzure(t, cfg, plan)
+		})
+	}
+}
 
 func appSettings(app policy.Resource) map[string]string {
-	out := map[string]string{}
-	v, _ := app.Get("siteConfig.appSettings")
-	for _, x := range v.([]any) {
-		m := x.(map[string]any)
-		s, _ := m["value"].(string)
-		out[m["name"].(string)] = s
-	}
-	return out
+	return plantest.NameValues(app, "siteConfig.appSettings")
 }
 
 // assertAzure checks an Azure plan against the config it came from.
