@@ -14,14 +14,7 @@ import (
 )
 
 // TestCommittedStacks checks the plan of each committed Azure stack against its config.
-func TestCommittedStacks(t *testing.T) {
-	for _, name := range plantest.Stacks(t, config.CloudAzure) {
-		t.Run(name, func(t *testing.T) {
-			cfg, plan := plantest.Plan(t, name)
-			assertAzure(t, cfg, plan)
-		})
-	}
-}
+func TestCommittedStacks(t *testing.T) { plantest.EachStack(t, config.CloudAzure, assertAzure) }
 
 func appSettings(app policy.Resource) map[string]string {
 	return plantest.NameValues(app, "siteConfig.appSettings")

@@ -12,14 +12,7 @@ import (
 )
 
 // TestCommittedStacks checks the plan of each committed GCP stack against its config.
-func TestCommittedStacks(t *testing.T) {
-	for _, name := range plantest.Stacks(t, config.CloudGCP) {
-		t.Run(name, func(t *testing.T) {
-			cfg, plan := plantest.Plan(t, name)
-			assertGCP(t, cfg, plan)
-		})
-	}
-}
+func TestCommittedStacks(t *testing.T) { plantest.EachStack(t, config.CloudGCP, assertGCP) }
 
 // assertGCP checks a GCP plan against the config it came from.
 func assertGCP(t *testing.T, cfg *config.Config, plan *preview.Plan) {

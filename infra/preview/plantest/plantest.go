@@ -68,6 +68,17 @@ func Plan(t *testing.T, stack string) (*config.Config, *preview.Plan) {
 	return cfg, plan
 }
 
+// EachStack previews every committed stack of a cloud and checks each plan against
+// its config, one subtest per stack.
+func EachStack(t *testing.T, cloud config.Cloud, check func(t *testing.T, cfg *config.Config, plan *preview.Plan)) {
+	for _, name := range Stacks(t, cloud) {
+		t.Run(name, func(t *testing.T) {
+			cfg, plan := Plan(t, name)
+			check(t, cfg, plan)
+		})
+	}
+}
+
 // WriteStack writes a temporary stack file named for stack "test".
 func WriteStack(t *testing.T, yaml string) string {
 	t.Helper()
