@@ -32,7 +32,7 @@ func assertAzure(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	}
 	asp := plantest.Only(t, plan, planType)
 	app := plantest.Only(t, plan, appType)
-	skuName, skuTier := a.AzurePlanSku()
+	skuName, skuTier := a.PlanSKU()
 	plantest.Eq(t, "plan sku", asp.String("sku.name"), skuName)
 	plantest.Eq(t, "plan tier", asp.String("sku.tier"), skuTier)
 	plantest.Eq(t, "plan linux", asp.Bool("reserved"), true)

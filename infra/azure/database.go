@@ -24,7 +24,7 @@ func (d *deployer) database(vnet *network.VirtualNetwork, subnet *network.Subnet
 	if !db.Creates() {
 		// The secret lives outside this stack: grant the app's identity Key Vault
 		// Secrets User on it yourself (docs/gcp-azure.md).
-		return pulumi.String(d.a.ExistingServerFqdn).ToStringOutput(), pulumi.String(d.a.ExistingPasswordSecretUri).ToStringOutput(), secretID, nil
+		return pulumi.String(d.a.ExistingServerFQDN).ToStringOutput(), pulumi.String(d.a.ExistingPasswordSecretURI).ToStringOutput(), secretID, nil
 	}
 	zone, err := network.NewPrivateZone(d.ctx, d.n("pg-dns"), &network.PrivateZoneArgs{
 		ResourceGroupName: d.rg,

@@ -79,7 +79,7 @@ func (d *deployer) monitoring() (pulumi.StringOutput, error) {
 
 // functionApp creates the plan and the Linux Function App for the configured plan.
 func (d *deployer) functionApp(settings []azurenative.NameValuePairArgs, subnet *network.Subnet, blobURL, containerURL pulumi.StringOutput, id *azurenative.UserAssignedIdentity, grants []pulumi.Resource) (*azurenative.WebApp, error) {
-	skuName, skuTier := d.a.AzurePlanSku()
+	skuName, skuTier := d.a.PlanSKU()
 	planArgs := &azurenative.AppServicePlanArgs{
 		ResourceGroupName: d.rg,
 		Location:          d.location(),

@@ -13,11 +13,11 @@ import (
 // network creates the virtual network: one subnet for the app's outbound VNet
 // integration, one delegated to the database (private access: no public endpoint).
 func (d *deployer) network() (funcSubnet, dbSubnet *network.Subnet, vnet *network.VirtualNetwork, err error) {
-	prefix := strings.TrimSuffix(d.a.VnetCidr, ".0.0/16") // validated x.y.0.0/16
+	prefix := strings.TrimSuffix(d.a.VNetCIDR, ".0.0/16") // validated x.y.0.0/16
 	vnet, err = network.NewVirtualNetwork(d.ctx, d.n("vnet"), &network.VirtualNetworkArgs{
 		ResourceGroupName: d.rg,
 		Location:          d.location(),
-		AddressSpace:      &network.AddressSpaceArgs{AddressPrefixes: pulumi.StringArray{pulumi.String(d.a.VnetCidr)}},
+		AddressSpace:      &network.AddressSpaceArgs{AddressPrefixes: pulumi.StringArray{pulumi.String(d.a.VNetCIDR)}},
 		Tags:              d.tags(),
 	}, d.parent, pulumi.IgnoreChanges([]string{"subnets"})) // subnets are their own resources
 	if err != nil {

@@ -36,14 +36,14 @@ type Azure struct {
 	// PgBouncerMaxClientConn is pgbouncer.max_client_conn: client connections the
 	// pooler accepts (every instance's pool counts).
 	PgBouncerMaxClientConn int `json:"pgbouncerMaxClientConn"`
-	// VnetCidr is the /16 address space of the virtual network the stack creates
+	// VNetCIDR is the /16 address space of the virtual network the stack creates
 	// (function integration subnet + delegated database subnet).
-	VnetCidr string `json:"vnetCidr"`
+	VNetCIDR string `json:"vnetCidr"`
 	// Existing database (database.mode existing): the server's host name, and the
 	// Key Vault secret URI holding database.user's password (the app's identity must
 	// be allowed to read it).
-	ExistingServerFqdn        string `json:"existingServerFqdn"`
-	ExistingPasswordSecretUri string `json:"existingPasswordSecretUri"`
+	ExistingServerFQDN        string `json:"existingServerFqdn"`
+	ExistingPasswordSecretURI string `json:"existingPasswordSecretUri"`
 }
 
 // Azure plan names.
@@ -104,8 +104,8 @@ func dedicatedTier(sku string) string {
 	}
 }
 
-// AzurePlanSku returns the App Service plan SKU name and tier for the config.
-func (a *Azure) AzurePlanSku() (name, tier string) {
+// PlanSKU returns the App Service plan SKU name and tier for the config.
+func (a *Azure) PlanSKU() (name, tier string) {
 	switch a.Plan {
 	case AzurePlanFlex:
 		return "FC1", "FlexConsumption"
@@ -206,8 +206,8 @@ func (a *Azure) applyDefaults(c *Config) {
 	if a.PgBouncerMaxClientConn == 0 {
 		a.PgBouncerMaxClientConn = 5000 // the service default of pgbouncer.max_client_conn
 	}
-	if a.VnetCidr == "" {
-		a.VnetCidr = "10.50.0.0/16"
+	if a.VNetCIDR == "" {
+		a.VNetCIDR = "10.50.0.0/16"
 	}
 }
 
@@ -321,18 +321,18 @@ func (a *Azure) validateDatabase(c *Config, v *Problems) {
 		if !slices.Contains(AzureStorageGB, db.StorageGB) {
 			v.Addf("database.storageGB", db.StorageGB, "one of the Flexible Server storage sizes: %s", joinInts(AzureStorageGB))
 		}
-		if !cidr16.MatchString(a.VnetCidr) || !strings.HasSuffix(a.VnetCidr, "/16") {
-			v.Add("azure.vnetCidr", a.VnetCidr, "an IPv4 /16 such as 10.50.0.0/16 (the stack carves a function subnet and a delegated database subnet from it)")
+		if !cidr16.MatchString(a.VNetCIDR) || !strings.HasSuffix(a.VNetCIDR, "/16") {
+			v.Add("azure.vnetCidr", a.VNetCIDR, "an IPv4 /16 such as 10.50.0.0/16 (the stack carves a function subnet and a delegated database subnet from it)")
 		}
-		if a.ExistingServerFqdn != "" || a.ExistingPasswordSecretUri != "" {
+		if a.ExistingServerFQDN != "" || a.ExistingPasswordSecretURI != "" {
 			v.Add("database.mode", db.Mode, "existing (azure.existingServerFqdn and azure.existingPasswordSecretUri only apply to an existing database)")
 		}
 	case "existing":
-		if !strings.HasSuffix(a.ExistingServerFqdn, ".postgres.database.azure.com") {
-			v.Add("azure.existingServerFqdn", a.ExistingServerFqdn, "the existing Flexible Server's host name, NAME.postgres.database.azure.com (required with database.mode existing)")
+		if !strings.HasSuffix(a.ExistingServerFQDN, ".postgres.database.azure.com") {
+			v.Add("azure.existingServerFqdn", a.ExistingServerFQDN, "the existing Flexible Server's host name, NAME.postgres.database.azure.com (required with database.mode existing)")
 		}
-		if !kvSecretURI.MatchString(a.ExistingPasswordSecretUri) {
-			v.Add("azure.existingPasswordSecretUri", a.ExistingPasswordSecretUri, "a Key Vault secret URI https://VAULT.vault.azure.net/secrets/NAME (required with database.mode existing; the password is only ever passed as a Key Vault reference)")
+		if !kvSecretURI.MatchString(a.ExistingPasswordSecretURI) {
+			v.Add("azure.existingPasswordSecretUri", a.ExistingPasswordSecretURI, "a Key Vault secret URI https://VAULT.vault.azure.net/secrets/NAME (required with database.mode existing; the password is only ever passed as a Key Vault reference)")
 		}
 	}
 	if a.PgBouncerPoolSize < 1 {

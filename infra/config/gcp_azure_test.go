@@ -132,19 +132,19 @@ func TestValidGCPAndAzureConfig(t *testing.T) {
 	}
 
 	flex := load(t, azureBase+azureDB, "")
-	if n, tier := flex.Azure.AzurePlanSku(); flex.Azure.Plan != "flex" || flex.MemoryMB != 2048 || n != "FC1" || tier != "FlexConsumption" || flex.Azure.AlwaysOnEnabled() {
+	if n, tier := flex.Azure.PlanSKU(); flex.Azure.Plan != "flex" || flex.MemoryMB != 2048 || n != "FC1" || tier != "FlexConsumption" || flex.Azure.AlwaysOnEnabled() {
 		t.Errorf("flex defaults: %+v memory %d", flex.Azure, flex.MemoryMB)
 	}
 	prem := load(t, azureBase+azureDB, "  ai-agent-connector:memoryMB: 5000\n  ai-agent-connector:warmInstances: 1\n  ai-agent-connector:azure:\n    plan: premium\n")
-	if n, tier := prem.Azure.AzurePlanSku(); n != "EP2" || tier != "ElasticPremium" || prem.Azure.AlwaysOnEnabled() {
+	if n, tier := prem.Azure.PlanSKU(); n != "EP2" || tier != "ElasticPremium" || prem.Azure.AlwaysOnEnabled() {
 		t.Errorf("premium for 5000 MB: %s %s", n, tier)
 	}
 	ded := load(t, azureBase+azureDB, "  ai-agent-connector:azure:\n    plan: dedicated\n")
-	if n, tier := ded.Azure.AzurePlanSku(); n != "P0v3" || tier != "PremiumV3" || !ded.Azure.AlwaysOnEnabled() || ded.MemoryMB != 4096 {
+	if n, tier := ded.Azure.PlanSKU(); n != "P0v3" || tier != "PremiumV3" || !ded.Azure.AlwaysOnEnabled() || ded.MemoryMB != 4096 {
 		t.Errorf("dedicated defaults: %s %s alwaysOn %v memory %d", n, tier, ded.Azure.AlwaysOnEnabled(), ded.MemoryMB)
 	}
 	off := load(t, azureBase+azureDB, "  ai-agent-connector:azure:\n    plan: dedicated\n    planSku: S1\n    alwaysOn: false\n")
-	if n, tier := off.Azure.AzurePlanSku(); n != "S1" || tier != "Standard" || off.Azure.AlwaysOnEnabled() {
+	if n, tier := off.Azure.PlanSKU(); n != "S1" || tier != "Standard" || off.Azure.AlwaysOnEnabled() {
 		t.Errorf("dedicated S1 without Always-On: %s %s %v", n, tier, off.Azure.AlwaysOnEnabled())
 	}
 }
