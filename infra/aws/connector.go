@@ -27,8 +27,8 @@ const PostgresPort = 5432
 type Connector struct {
 	pulumi.ResourceState
 
-	Url              pulumi.StringOutput `pulumi:"url"` // Function URL of the alias
-	AliasArn         pulumi.StringOutput `pulumi:"aliasArn"`
+	URL              pulumi.StringOutput `pulumi:"url"` // Function URL of the alias
+	AliasARN         pulumi.StringOutput `pulumi:"aliasArn"`
 	FunctionName     pulumi.StringOutput `pulumi:"functionName"`
 	ProxyEndpoint    pulumi.StringOutput `pulumi:"proxyEndpoint"`
 	LogGroupName     pulumi.StringOutput `pulumi:"logGroupName"`
@@ -81,8 +81,8 @@ func New(ctx *pulumi.Context, name string, cfg *config.Config, art, provisioner 
 		return nil, err
 	}
 
-	c.Url = fn.url
-	c.AliasArn = fn.aliasArn
+	c.URL = fn.url
+	c.AliasARN = fn.aliasArn
 	c.FunctionName = fn.name
 	c.ProxyEndpoint = db.proxyEndpoint
 	c.LogGroupName = fn.logGroupName

@@ -122,7 +122,7 @@ func newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, net *netw
 		secretArn = roleSecret.Arn
 		roleVersion = version.Arn
 	} else {
-		secretArn = pulumi.String(cfg.AWS.ExistingDBSecretArn).ToStringOutput()
+		secretArn = pulumi.String(cfg.AWS.ExistingDBSecretARN).ToStringOutput()
 		instanceID = pulumi.String(cfg.AWS.ExistingDBInstanceID).ToStringOutput()
 	}
 
@@ -140,7 +140,7 @@ func newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, net *netw
 		Actions:  []string{"secretsmanager:GetSecretValue"},
 		Resource: secretArn,
 	}}
-	if k := cfg.AWS.ExistingDBSecretKmsKeyArn; k != "" && !d.Creates() {
+	if k := cfg.AWS.ExistingDBSecretKMSKeyARN; k != "" && !d.Creates() {
 		// A customer-managed key on the existing secret: without kms:Decrypt the proxy
 		// cannot read the credentials (aws-cdk#28847). Only through Secrets Manager.
 		stmts = append(stmts, statement{

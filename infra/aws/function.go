@@ -20,13 +20,13 @@ const ENIManagedPolicy = "arn:aws:iam::aws:policy/service-role/AWSLambdaENIManag
 // MetricNamespace prefixes the cold-start metric's namespace; InitDurationMetric names it.
 // The namespace is MetricNamespace/<function name>: metric filter dimensions can only
 // take values from log fields, and platform.report records do not name the function.
-// UrlInvokeTemplate is the CloudFormation template of the second Function URL
+// URLInvokeTemplate is the CloudFormation template of the second Function URL
 // statement: lambda:InvokeFunction for "*" only when the call comes through the
 // function's URL (the lambda:InvokedViaFunctionUrl condition), on the alias whose
 // ARN is the FunctionArn parameter. Its evidence: the AWS::Lambda::Permission
 // reference (InvokedViaFunctionUrl), https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html#cfn-lambda-permission-invokedviafunctionurl
 // and pulumi/pulumi-aws#5930 (the v6 Permission lacks the field).
-const UrlInvokeTemplate = `{
+const URLInvokeTemplate = `{
   "AWSTemplateFormatVersion": "2010-09-09",
   "Description": "ai-agent-connector: lambda:InvokeFunction through the Function URL only",
   "Parameters": {"FunctionArn": {"Type": "String", "Description": "ARN of the alias that serves the Function URL"}},
@@ -183,7 +183,7 @@ func newFunction(ctx *pulumi.Context, name string, cfg *config.Config, art build
 	//      rejects FunctionUrlAuthType on any action but InvokeFunctionUrl), so the
 	//      statement is a CloudFormation AWS::Lambda::Permission with
 	//      InvokedViaFunctionUrl: true, which CloudFormation supports. See
-	//      UrlInvokeTemplate. An AWS_IAM URL needs neither: callers carry both
+	//      URLInvokeTemplate. An AWS_IAM URL needs neither: callers carry both
 	//      actions in their own identity policies.
 	var urlDeps []pulumi.Resource
 	if cfg.AWS.FunctionURLAuth == "NONE" {
@@ -199,7 +199,7 @@ func newFunction(ctx *pulumi.Context, name string, cfg *config.Config, art build
 		}
 		invoke, err := cloudformation.NewStack(ctx, name+"-url-invoke", &cloudformation.StackArgs{
 			Name:         pulumi.String(fnName + "-url-invoke"),
-			TemplateBody: pulumi.String(UrlInvokeTemplate),
+			TemplateBody: pulumi.String(URLInvokeTemplate),
 			Parameters:   pulumi.StringMap{"FunctionArn": alias.Arn},
 			OnFailure:    pulumi.String("DELETE"),
 			Tags:         tags(ctx, name+"-url-invoke"),
@@ -258,8 +258,8 @@ func coldStartAlarm(ctx *pulumi.Context, name string, cfg *config.Config, fnName
 		TreatMissingData:   pulumi.String("notBreaching"), // no cold start, no problem
 		Tags:               tags(ctx, name+"-cold-start"),
 	}
-	if cfg.AWS.AlarmTopicArn != "" {
-		args.AlarmActions = pulumi.Array{pulumi.String(cfg.AWS.AlarmTopicArn)}
+	if cfg.AWS.AlarmTopicARN != "" {
+		args.AlarmActions = pulumi.Array{pulumi.String(cfg.AWS.AlarmTopicARN)}
 	}
 	if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-cold-start", args, parent); err != nil {
 		return fmt.Errorf("cold start alarm: %w", err)

@@ -27,7 +27,7 @@ func newNetwork(ctx *pulumi.Context, name string, cfg *config.Config, parent pul
 	if a.VpcID != "" {
 		n.vpcID = pulumi.String(a.VpcID).ToStringOutput()
 		n.subnetIDs = pulumi.ToStringArray(a.SubnetIDs).ToStringArrayOutput()
-	} else if err := n.createVPC(ctx, name, a.VpcCidr, parent); err != nil {
+	} else if err := n.createVPC(ctx, name, a.VPCCIDR, parent); err != nil {
 		return nil, err
 	}
 

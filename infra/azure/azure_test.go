@@ -121,7 +121,7 @@ func assertAzure(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	}
 
 	// The server: tier with PgBouncer, private access, backups, HA as configured.
-	plantest.Eq(t, "server sku", server.String("sku.name"), a.DBSku)
+	plantest.Eq(t, "server sku", server.String("sku.name"), a.DBSKU)
 	if tier := server.String("sku.tier"); tier != "GeneralPurpose" && tier != "MemoryOptimized" {
 		t.Errorf("server tier %q has no built-in PgBouncer", tier)
 	}
@@ -199,8 +199,8 @@ func TestAzureStacksDiffer(t *testing.T) {
 	if prod.WarmInstances < 1 || !prod.Database.DeletionProtection || prod.Azure.Plan == config.AzurePlanDedicated && !prod.Azure.AlwaysOnEnabled() {
 		t.Errorf("azure-prod: want warm instances on its plan and deletion protection; got %d, %v", prod.WarmInstances, prod.Database.DeletionProtection)
 	}
-	if config.AzureDBTier(prod.Azure.DBSku) != "GeneralPurpose" && config.AzureDBTier(prod.Azure.DBSku) != "MemoryOptimized" {
-		t.Errorf("azure-prod: database tier %s", config.AzureDBTier(prod.Azure.DBSku))
+	if config.AzureDBTier(prod.Azure.DBSKU) != "GeneralPurpose" && config.AzureDBTier(prod.Azure.DBSKU) != "MemoryOptimized" {
+		t.Errorf("azure-prod: database tier %s", config.AzureDBTier(prod.Azure.DBSKU))
 	}
 }
 

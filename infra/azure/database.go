@@ -73,7 +73,7 @@ func (d *deployer) database(vnet *network.VirtualNetwork, subnet *network.Subnet
 		ResourceGroupName:          d.rg,
 		Location:                   d.location(),
 		Version:                    pulumi.String(db.EngineVersion),
-		Sku:                        &azurenative.SkuArgs{Name: pulumi.String(d.a.DBSku), Tier: pulumi.String(config.AzureDBTier(d.a.DBSku))},
+		Sku:                        &azurenative.SkuArgs{Name: pulumi.String(d.a.DBSKU), Tier: pulumi.String(config.AzureDBTier(d.a.DBSKU))},
 		Storage:                    &azurenative.StorageArgs{StorageSizeGB: pulumi.Int(db.StorageGB)},
 		Backup:                     &azurenative.BackupArgs{BackupRetentionDays: pulumi.Int(db.BackupRetentionDays), GeoRedundantBackup: pulumi.String("Disabled")},
 		HighAvailability:           &azurenative.HighAvailabilityArgs{Mode: pulumi.String(ha)},

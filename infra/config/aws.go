@@ -17,8 +17,8 @@ type AWS struct {
 	// (private subnets in at least two AZs). Empty: the stack creates a private VPC.
 	VpcID     string   `json:"vpcId"`
 	SubnetIDs []string `json:"subnetIds"`
-	// VpcCidr is the CIDR of the VPC the stack creates.
-	VpcCidr string `json:"vpcCidr"`
+	// VPCCIDR is the CIDR of the VPC the stack creates.
+	VPCCIDR string `json:"vpcCidr"`
 	// DBInstanceClass sizes the created RDS instance.
 	DBInstanceClass string `json:"dbInstanceClass"`
 	MultiAZ         bool   `json:"multiAz"`
@@ -29,13 +29,13 @@ type AWS struct {
 	// authenticates to PostgreSQL with it), and the instance's security group, which
 	// gets an ingress rule from the proxy only.
 	ExistingDBInstanceID      string `json:"existingDbInstanceId"`
-	ExistingDBSecretArn       string `json:"existingDbSecretArn"`
+	ExistingDBSecretARN       string `json:"existingDbSecretArn"`
 	ExistingDBSecurityGroupID string `json:"existingDbSecurityGroupId"`
-	// ExistingDBSecretKmsKeyArn is the customer-managed KMS key of that secret, if it has
+	// ExistingDBSecretKMSKeyARN is the customer-managed KMS key of that secret, if it has
 	// one: the proxy's role then gets kms:Decrypt on it through Secrets Manager only.
-	ExistingDBSecretKmsKeyArn string `json:"existingDbSecretKmsKeyArn"`
-	// AlarmTopicArn, when set, receives the cold-start alarm.
-	AlarmTopicArn string `json:"alarmTopicArn"`
+	ExistingDBSecretKMSKeyARN string `json:"existingDbSecretKmsKeyArn"`
+	// AlarmTopicARN, when set, receives the cold-start alarm.
+	AlarmTopicARN string `json:"alarmTopicArn"`
 }
 
 // Lambda limits (AWS Lambda quotas).
@@ -89,8 +89,8 @@ func (a *AWS) applyDefaults(c *Config) {
 	if a.FunctionURLAuth == "" {
 		a.FunctionURLAuth = "NONE"
 	}
-	if a.VpcCidr == "" {
-		a.VpcCidr = "10.40.0.0/16"
+	if a.VPCCIDR == "" {
+		a.VPCCIDR = "10.40.0.0/16"
 	}
 	if a.DBInstanceClass == "" {
 		a.DBInstanceClass = "db.t4g.micro"
@@ -127,14 +127,14 @@ func (a *AWS) validate(c *Config, v *Problems) {
 	} else if a.VpcID != "" && len(a.SubnetIDs) < 2 {
 		v.Add("aws.subnetIds", strings.Join(a.SubnetIDs, ","), "at least two private subnets in different availability zones (RDS and RDS Proxy need two)")
 	}
-	if a.VpcID == "" && !cidr16.MatchString(a.VpcCidr) {
-		v.Add("aws.vpcCidr", a.VpcCidr, "an IPv4 CIDR x.y.0.0/16 to x.y.0.0/22")
+	if a.VpcID == "" && !cidr16.MatchString(a.VPCCIDR) {
+		v.Add("aws.vpcCidr", a.VPCCIDR, "an IPv4 CIDR x.y.0.0/16 to x.y.0.0/22")
 	}
 	if a.ProxyMaxConnectionsPercent < 1 || a.ProxyMaxConnectionsPercent > 100 {
 		v.Add("aws.proxyMaxConnectionsPercent", a.ProxyMaxConnectionsPercent, "1 to 100")
 	}
-	if a.AlarmTopicArn != "" && !arnSNS.MatchString(a.AlarmTopicArn) {
-		v.Add("aws.alarmTopicArn", a.AlarmTopicArn, "an SNS topic ARN")
+	if a.AlarmTopicARN != "" && !arnSNS.MatchString(a.AlarmTopicARN) {
+		v.Add("aws.alarmTopicArn", a.AlarmTopicARN, "an SNS topic ARN")
 	}
 	db := c.Database
 	switch db.Mode {
@@ -145,17 +145,17 @@ func (a *AWS) validate(c *Config, v *Problems) {
 		if major, err := strconv.Atoi(db.EngineVersion); err != nil || major < 13 || major > 17 {
 			v.Add("database.engineVersion", db.EngineVersion, "a PostgreSQL major version RDS Proxy supports: 13 to 17")
 		}
-		if a.ExistingDBInstanceID != "" || a.ExistingDBSecretArn != "" || a.ExistingDBSecurityGroupID != "" || a.ExistingDBSecretKmsKeyArn != "" {
+		if a.ExistingDBInstanceID != "" || a.ExistingDBSecretARN != "" || a.ExistingDBSecurityGroupID != "" || a.ExistingDBSecretKMSKeyARN != "" {
 			v.Add("database.mode", db.Mode, "existing (aws.existingDb* are set, which only apply to an existing database)")
 		}
 	case "existing":
 		if a.ExistingDBInstanceID == "" {
 			v.Add("aws.existingDbInstanceId", nil, "the RDS instance identifier of the existing database (required with database.mode existing)")
 		}
-		if !arnSecret.MatchString(a.ExistingDBSecretArn) {
-			v.Add("aws.existingDbSecretArn", a.ExistingDBSecretArn, "the Secrets Manager secret ARN with the credentials of database.user (required with database.mode existing)")
+		if !arnSecret.MatchString(a.ExistingDBSecretARN) {
+			v.Add("aws.existingDbSecretArn", a.ExistingDBSecretARN, "the Secrets Manager secret ARN with the credentials of database.user (required with database.mode existing)")
 		}
-		if k := a.ExistingDBSecretKmsKeyArn; k != "" && !(strings.HasPrefix(k, "arn:") && strings.Contains(k, ":kms:") && strings.Contains(k, ":key/")) {
+		if k := a.ExistingDBSecretKMSKeyARN; k != "" && !(strings.HasPrefix(k, "arn:") && strings.Contains(k, ":kms:") && strings.Contains(k, ":key/")) {
 			v.Add("aws.existingDbSecretKmsKeyArn", k, "a KMS key ARN, arn:aws:kms:REGION:ACCOUNT:key/ID (the customer-managed key of aws.existingDbSecretArn), or unset for the aws/secretsmanager key")
 		}
 		if !strings.HasPrefix(a.ExistingDBSecurityGroupID, "sg-") {

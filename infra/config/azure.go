@@ -24,10 +24,10 @@ type Azure struct {
 	// there); asking for it on flex or premium is an error, since those plans keep
 	// instances warm with warmInstances instead.
 	AlwaysOn *bool `json:"alwaysOn"`
-	// DBSku is the Flexible Server compute size, e.g. Standard_D2ds_v5. Its tier
+	// DBSKU is the Flexible Server compute size, e.g. Standard_D2ds_v5. Its tier
 	// (GeneralPurpose, MemoryOptimized) is derived from the name: the built-in
 	// PgBouncer does not exist on Burstable.
-	DBSku string `json:"dbSku"`
+	DBSKU string `json:"dbSku"`
 	// HighAvailability turns on zone-redundant high availability for the server.
 	HighAvailability bool `json:"highAvailability"`
 	// PgBouncerPoolSize is pgbouncer.default_pool_size: server connections per
@@ -197,8 +197,8 @@ func (a *Azure) applyDefaults(c *Config) {
 			c.MemoryMB = dedicatedSkuMB[a.PlanSku]
 		}
 	}
-	if a.DBSku == "" {
-		a.DBSku = "Standard_D2ds_v5" // the smallest General Purpose size (PgBouncer needs GP or MO)
+	if a.DBSKU == "" {
+		a.DBSKU = "Standard_D2ds_v5" // the smallest General Purpose size (PgBouncer needs GP or MO)
 	}
 	if a.PgBouncerPoolSize == 0 {
 		a.PgBouncerPoolSize = 50 // the service default of pgbouncer.default_pool_size
@@ -306,14 +306,14 @@ func (a *Azure) validateDatabase(c *Config, v *Problems) {
 	db := c.Database
 	switch db.Mode {
 	case "create":
-		tier := AzureDBTier(a.DBSku)
+		tier := AzureDBTier(a.DBSKU)
 		switch {
 		case tier == "Burstable":
-			v.Addf("azure.dbSku", a.DBSku, "a General Purpose (Standard_D...ds) or Memory Optimized (Standard_E...ds) size: the built-in PgBouncer the function connects through (port 6432) does not exist on Burstable; e.g. Standard_D2ds_v5")
+			v.Addf("azure.dbSku", a.DBSKU, "a General Purpose (Standard_D...ds) or Memory Optimized (Standard_E...ds) size: the built-in PgBouncer the function connects through (port 6432) does not exist on Burstable; e.g. Standard_D2ds_v5")
 		case tier == "":
-			v.Addf("azure.dbSku", a.DBSku, "a Flexible Server compute size such as Standard_D2ds_v5 (General Purpose) or Standard_E2ds_v5 (Memory Optimized)")
-		case AzureMaxConnections(a.DBSku) == 0 && db.MaxConnections == 0:
-			v.Addf("azure.dbSku", a.DBSku, "a size with a known max_connections (%s), or set database.maxConnections", strings.Join(knownAzureDBSkus(), ", "))
+			v.Addf("azure.dbSku", a.DBSKU, "a Flexible Server compute size such as Standard_D2ds_v5 (General Purpose) or Standard_E2ds_v5 (Memory Optimized)")
+		case AzureMaxConnections(a.DBSKU) == 0 && db.MaxConnections == 0:
+			v.Addf("azure.dbSku", a.DBSKU, "a size with a known max_connections (%s), or set database.maxConnections", strings.Join(knownAzureDBSkus(), ", "))
 		}
 		if major, err := strconv.Atoi(db.EngineVersion); err != nil || major < 13 || major > 17 {
 			v.Add("database.engineVersion", db.EngineVersion, "a Flexible Server PostgreSQL major version: 13 to 17")
@@ -362,7 +362,7 @@ func (a *Azure) ServerMaxConnections(c *Config) int {
 		return c.Database.MaxConnections
 	}
 	if c.Database.Creates() {
-		return AzureMaxConnections(a.DBSku)
+		return AzureMaxConnections(a.DBSKU)
 	}
 	return 0
 }

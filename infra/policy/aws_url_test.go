@@ -15,7 +15,7 @@ func urlPlan() []policy.Resource {
 			"action": "lambda:InvokeFunctionUrl", "principal": "*", "functionUrlAuthType": "NONE", "qualifier": "live",
 		}),
 		res("aws:cloudformation/stack:Stack", "url-invoke", map[string]any{
-			"templateBody": aws.UrlInvokeTemplate,
+			"templateBody": aws.URLInvokeTemplate,
 			"parameters":   map[string]any{"FunctionArn": "arn:aws:lambda:us-east-1:1:function:f:live"},
 		}),
 		{Type: "aws:lambda/functionUrl:FunctionUrl", Name: "url", Inputs: map[string]any{
@@ -50,7 +50,7 @@ func TestFunctionURLPermissions(t *testing.T) {
 			drop: cfnStack, mutate: deps("url-public")},
 		{name: "no InvokeFunctionUrl statement", check: check, msg: "needs a lambda:InvokeFunctionUrl permission", drop: permission},
 		{name: "statement without the condition", check: check, msg: "without InvokedViaFunctionUrl: true", typ: cfnStack,
-			edits: map[string]any{"templateBody": strings.Replace(aws.UrlInvokeTemplate, `"InvokedViaFunctionUrl": true`, `"SourceAccount": "1"`, 1)}},
+			edits: map[string]any{"templateBody": strings.Replace(aws.URLInvokeTemplate, `"InvokedViaFunctionUrl": true`, `"SourceAccount": "1"`, 1)}},
 		{name: "statement for another alias", check: check, msg: "InvokedViaFunctionUrl (required since October 2025)", typ: cfnStack,
 			edits: map[string]any{"parameters": map[string]any{"FunctionArn": "arn:aws:lambda:us-east-1:1:function:f:other"}}},
 		{name: "URL before its permissions", check: check, msg: "is not created after its permission", mutate: deps("fn")},

@@ -92,7 +92,7 @@ func assertAWS(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 		eq(t, "url waits for "+p.Name, furl.Needs(p.Name), true)
 	}
 	for _, s := range invoke {
-		eq(t, s.Name+" template", s.String("templateBody"), aws.UrlInvokeTemplate)
+		eq(t, s.Name+" template", s.String("templateBody"), aws.URLInvokeTemplate)
 		eq(t, s.Name+" alias", s.String("parameters.FunctionArn"), plan.Outputs["aliasArn"])
 		eq(t, "url waits for "+s.Name, furl.Needs(s.Name), true)
 	}
