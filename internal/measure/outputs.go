@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -16,14 +17,14 @@ type Outputs struct {
 	Cloud        string `json:"cloud"`
 	URL          string `json:"url"`
 	FunctionName string `json:"functionName,omitempty"` // AWS
-	AliasArn     string `json:"aliasArn,omitempty"`     // AWS
+	AliasARN     string `json:"aliasArn,omitempty"`     // AWS
 	// Raw holds every output as read, for messages and for outputs added later.
 	Raw map[string]any `json:"-"`
 }
 
 // Region returns the AWS region of the alias ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME:ALIAS).
 func (o Outputs) Region() string {
-	parts := strings.Split(o.AliasArn, ":")
+	parts := strings.Split(o.AliasARN, ":")
 	if len(parts) > 3 && parts[0] == "arn" {
 		return parts[3]
 	}
@@ -50,14 +51,15 @@ func ParseOutputs(data []byte, source string) (Outputs, error) {
 		}
 		return s, nil
 	}
-	var err error
-	for _, f := range []struct {
-		key string
-		dst *string
-	}{{"cloud", &o.Cloud}, {"url", &o.URL}, {"functionName", &o.FunctionName}, {"aliasArn", &o.AliasArn}} {
-		if *f.dst, err = str(f.key); err != nil {
+	// The json tags of Outputs are the one spelling of the output names here;
+	// outputs_test.go checks them against the components' pulumi tags.
+	v := reflect.ValueOf(&o).Elem()
+	for _, f := range stringFields() {
+		s, err := str(jsonName(f))
+		if err != nil {
 			return Outputs{}, err
 		}
+		v.FieldByIndex(f.Index).SetString(s)
 	}
 	if o.URL == "" && o.FunctionName == "" {
 		keys := make([]string, 0, len(raw))
@@ -105,4 +107,26 @@ func StackOutputs(ctx context.Context, workDir, stack string) (Outputs, error) {
 		return Outputs{}, fmt.Errorf("outputs of stack %q: %w", stack, err)
 	}
 	return ParseOutputs(b, "stack "+stack)
+}
+
+// stringFields are the fields of Outputs read from the stack outputs: every string
+// field with a json tag.
+func stringFields() []reflect.StructField {
+	var fs []reflect.StructField
+	t := reflect.TypeFor[Outputs]()
+	for i := range t.NumField() {
+		if f := t.Field(i); f.Type.Kind() == reflect.String && jsonName(f) != "" {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// jsonName is the output name of field f: its json tag up to the first comma ("" for "-").
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "-" {
+		return ""
+	}
+	return name
 }
