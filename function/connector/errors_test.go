@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // goInternals are words that only Go code, not an agent, should read.
@@ -97,19 +95,7 @@ func TestUnavailableIsRetryable(t *testing.T) {
 		t.Run("operator cancel "+tg.name, func(t *testing.T) {
 			h, _ := newTestHandler(t, tg.url, nil)
 			ctx := context.Background()
-			owner, err := pgx.Connect(ctx, cluster.OwnerURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer owner.Close(ctx)
-			tx, err := owner.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback(ctx)
-			if _, err := tx.Exec(ctx, "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"); err != nil {
-				t.Fatal(err)
-			}
+			owner, _ := lockOrders(t)
 			got := make(chan response, 1)
 			go func() { got <- query(h, map[string]any{"sql": "SELECT count(*) FROM orders"}) }()
 			if !waitUntil(func() bool { return lockWaiters(t, owner) == 1 }) {

@@ -21,19 +21,7 @@ func TestPerKeyConcurrencyCap(t *testing.T) {
 		t.Run(tg.name, func(t *testing.T) {
 			h, _ := newTestHandler(t, tg.url, map[string]string{"API_KEYS": testKey + "," + other, "MAX_CONCURRENT_PER_KEY": "1", "POOL_SIZE": "4"})
 			ctx := context.Background()
-			owner, err := pgx.Connect(ctx, cluster.OwnerURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer owner.Close(ctx)
-			tx, err := owner.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback(ctx)
-			if _, err := tx.Exec(ctx, "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"); err != nil {
-				t.Fatal(err)
-			}
+			owner, tx := lockOrders(t)
 			blocked := make(chan response, 1)
 			go func() { blocked <- query(h, map[string]any{"sql": "SELECT count(*) FROM orders"}) }()
 			if !waitUntil(func() bool { return lockWaiters(t, owner) == 1 }) {
@@ -65,6 +53,29 @@ func TestPerKeyConcurrencyCap(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lockOrders holds an ACCESS EXCLUSIVE lock on orders, as the owner, until
+// the test ends, so an agent query on orders waits where the test can see
+// it (lockWaiters) and act on it through the returned connection; rolling
+// back the returned transaction releases the lock early.
+func lockOrders(t *testing.T) (*pgx.Conn, pgx.Tx) {
+	t.Helper()
+	ctx := context.Background()
+	owner, err := pgx.Connect(ctx, cluster.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { owner.Close(ctx) })
+	tx, err := owner.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback(ctx) })
+	if _, err := tx.Exec(ctx, "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	return owner, tx
 }
 
 func lockWaiters(t *testing.T, owner *pgx.Conn) int {
