@@ -40,13 +40,13 @@ type AWS struct {
 
 // Lambda limits (AWS Lambda quotas).
 const (
-	LambdaMinMemoryMB = 128
-	LambdaMaxMemoryMB = 10240
-	LambdaMaxTimeout  = 900
+	lambdaMinMemoryMB = 128
+	lambdaMaxMemoryMB = 10240
+	lambdaMaxTimeout  = 900
 )
 
-// CloudWatchRetentionDays are the retention periods CloudWatch Logs accepts.
-var CloudWatchRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+// cloudWatchRetentionDays are the retention periods CloudWatch Logs accepts.
+var cloudWatchRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
 // rdsMemoryGiB is the RAM of common PostgreSQL instance classes. RDS sets
 // max_connections to LEAST(DBInstanceClassMemory/9531392, 5000); DBInstanceClassMemory
@@ -60,8 +60,8 @@ var rdsMemoryGiB = map[string]float64{
 	"db.r7g.large": 16, "db.r7g.xlarge": 32, "db.r6g.large": 16, "db.r6g.xlarge": 32,
 }
 
-// RDSMaxConnections estimates max_connections of an RDS PostgreSQL instance class (0 if unknown).
-func RDSMaxConnections(class string) int {
+// rdsMaxConnections estimates max_connections of an RDS PostgreSQL instance class (0 if unknown).
+func rdsMaxConnections(class string) int {
 	gib, ok := rdsMemoryGiB[class]
 	if !ok {
 		return 0
@@ -69,8 +69,8 @@ func RDSMaxConnections(class string) int {
 	return min(int(gib*0.9*(1<<30)/9531392), 5000)
 }
 
-// ProxyConnections is how many connections RDS Proxy may open to the database.
-func (a *AWS) ProxyConnections(c *Config) int {
+// proxyConnections is how many connections RDS Proxy may open to the database.
+func (a *AWS) proxyConnections(c *Config) int {
 	return c.Database.MaxConnections * a.ProxyMaxConnectionsPercent / 100
 }
 
@@ -99,7 +99,7 @@ func (a *AWS) applyDefaults(c *Config) {
 		a.ProxyMaxConnectionsPercent = 90
 	}
 	if c.Database.MaxConnections == 0 && c.Database.Creates() {
-		c.Database.MaxConnections = RDSMaxConnections(a.DBInstanceClass)
+		c.Database.MaxConnections = rdsMaxConnections(a.DBInstanceClass)
 	}
 }
 
@@ -110,14 +110,14 @@ var (
 )
 
 func (a *AWS) validate(c *Config, v *Problems) {
-	if c.MemoryMB < LambdaMinMemoryMB || c.MemoryMB > LambdaMaxMemoryMB {
-		v.Addf("memoryMB", c.MemoryMB, "%d to %d (Lambda memory range)", LambdaMinMemoryMB, LambdaMaxMemoryMB)
+	if c.MemoryMB < lambdaMinMemoryMB || c.MemoryMB > lambdaMaxMemoryMB {
+		v.addf("memoryMB", c.MemoryMB, "%d to %d (Lambda memory range)", lambdaMinMemoryMB, lambdaMaxMemoryMB)
 	}
-	if c.TimeoutSeconds > LambdaMaxTimeout {
-		v.Addf("timeoutSeconds", c.TimeoutSeconds, "1 to %d (Lambda limit)", LambdaMaxTimeout)
+	if c.TimeoutSeconds > lambdaMaxTimeout {
+		v.addf("timeoutSeconds", c.TimeoutSeconds, "1 to %d (Lambda limit)", lambdaMaxTimeout)
 	}
-	if !containsInt(CloudWatchRetentionDays, c.LogRetentionDays) {
-		v.Addf("logRetentionDays", c.LogRetentionDays, "one of the CloudWatch Logs retention periods: %s", joinInts(CloudWatchRetentionDays))
+	if !containsInt(cloudWatchRetentionDays, c.LogRetentionDays) {
+		v.addf("logRetentionDays", c.LogRetentionDays, "one of the CloudWatch Logs retention periods: %s", joinInts(cloudWatchRetentionDays))
 	}
 	if a.FunctionURLAuth != "NONE" && a.FunctionURLAuth != "AWS_IAM" {
 		v.Add("aws.functionUrlAuth", a.FunctionURLAuth, "NONE (bearer API keys checked by the function) or AWS_IAM")
@@ -140,7 +140,7 @@ func (a *AWS) validate(c *Config, v *Problems) {
 	switch db.Mode {
 	case "create":
 		if _, ok := rdsMemoryGiB[a.DBInstanceClass]; !ok && db.MaxConnections == 0 {
-			v.Addf("aws.dbInstanceClass", a.DBInstanceClass, "one of %s, or set database.maxConnections for other classes", strings.Join(knownClasses(), ", "))
+			v.addf("aws.dbInstanceClass", a.DBInstanceClass, "one of %s, or set database.maxConnections for other classes", strings.Join(knownClasses(), ", "))
 		}
 		if major, err := strconv.Atoi(db.EngineVersion); err != nil || major < 13 || major > 17 {
 			v.Add("database.engineVersion", db.EngineVersion, "a PostgreSQL major version RDS Proxy supports: 13 to 17")
@@ -170,8 +170,8 @@ func (a *AWS) validate(c *Config, v *Problems) {
 	}
 	// The connection budget through RDS Proxy: every Lambda environment may hold a full
 	// pool, and the proxy may use only its share of the database's connections.
-	if lim := a.ProxyConnections(c); db.MaxConnections > 0 && c.MaxInstances*c.PoolSize > lim {
-		v.Addf("maxInstances", c.MaxInstances,
+	if lim := a.proxyConnections(c); db.MaxConnections > 0 && c.MaxInstances*c.PoolSize > lim {
+		v.addf("maxInstances", c.MaxInstances,
 			"maxInstances × poolSize (%d × %d = %d) must fit RDS Proxy's %d connections (%d%% of the database's %d): lower maxInstances or poolSize, or use a larger aws.dbInstanceClass",
 			c.MaxInstances, c.PoolSize, c.MaxInstances*c.PoolSize, lim, a.ProxyMaxConnectionsPercent, db.MaxConnections)
 	}

@@ -53,29 +53,29 @@ const (
 	AzurePlanDedicated = "dedicated"
 )
 
-// AzurePlans lists the plans in the order of the docs.
-var AzurePlans = []string{AzurePlanFlex, AzurePlanPremium, AzurePlanDedicated}
+// azurePlans lists the plans in the order of the docs.
+var azurePlans = []string{AzurePlanFlex, AzurePlanPremium, AzurePlanDedicated}
 
-// FlexMemoryMB are the Flex Consumption instance memory sizes.
-var FlexMemoryMB = []int{512, 2048, 4096}
+// flexMemoryMB are the Flex Consumption instance memory sizes.
+var flexMemoryMB = []int{512, 2048, 4096}
 
-// AzureStorageGB are the storage sizes a Flexible Server (premium SSD) accepts.
-var AzureStorageGB = []int{32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768}
+// azureStorageGB are the storage sizes a Flexible Server (premium SSD) accepts.
+var azureStorageGB = []int{32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768}
 
 // Flex Consumption and Functions limits.
 const (
-	FlexMaxInstances = 1000
-	// FlexMinInstances is the lowest maximumInstanceCount most regions accept
+	flexMaxInstances = 1000
+	// flexMinInstances is the lowest maximumInstanceCount most regions accept
 	// (flex-consumption-plan.md: "The lowest maximum scale ... is 40";
 	// Azure/azure-functions-host#10523: lower values only in a few regions, in preview).
-	FlexMinInstances    = 40
-	PremiumMaxInstances = 100
-	// AzureHTTPTimeout is the Azure load balancer's idle timeout: an HTTP-triggered
+	flexMinInstances    = 40
+	premiumMaxInstances = 100
+	// azureHTTPTimeout is the Azure load balancer's idle timeout: an HTTP-triggered
 	// function must answer within 230 s whatever functionTimeout says.
-	AzureHTTPTimeout = 230
-	// AzureReservedConnections are max_connections the Flexible Server keeps for
+	azureHTTPTimeout = 230
+	// azureReservedConnections are max_connections the Flexible Server keeps for
 	// its own replication and monitoring.
-	AzureReservedConnections = 15
+	azureReservedConnections = 15
 )
 
 // premiumSkuMB is the memory of each Elastic Premium size.
@@ -140,8 +140,8 @@ func AzureDBTier(sku string) string {
 	return ""
 }
 
-// AzureMaxConnections is the default max_connections of a known compute size (0 if unknown).
-func AzureMaxConnections(sku string) int { return azureDBSkus[sku] }
+// azureMaxConnections is the default max_connections of a known compute size (0 if unknown).
+func azureMaxConnections(sku string) int { return azureDBSkus[sku] }
 
 // AlwaysOnEnabled reports whether the app runs with Always-On.
 func (a *Azure) AlwaysOnEnabled() bool {
@@ -160,7 +160,7 @@ func (a *Azure) applyDefaults(c *Config) {
 		a.Plan = AzurePlanFlex
 	}
 	if a.Plan == AzurePlanFlex && c.MaxInstances == 0 {
-		c.MaxInstances = FlexMinInstances
+		c.MaxInstances = flexMinInstances
 	}
 	// The common defaults (14 days, 20 GB) are below what Azure accepts.
 	if c.LogRetentionDays == 0 {
@@ -244,8 +244,8 @@ func (a *Azure) validate(c *Config, v *Problems) {
 	if !azureLocation.MatchString(a.Location) {
 		v.Add("azure.location", a.Location, "an Azure region name such as eastus or westeurope")
 	}
-	if c.TimeoutSeconds > AzureHTTPTimeout {
-		v.Addf("timeoutSeconds", c.TimeoutSeconds, "1 to %d (an HTTP-triggered function must answer within the Azure load balancer's 230 s)", AzureHTTPTimeout)
+	if c.TimeoutSeconds > azureHTTPTimeout {
+		v.addf("timeoutSeconds", c.TimeoutSeconds, "1 to %d (an HTTP-triggered function must answer within the Azure load balancer's 230 s)", azureHTTPTimeout)
 	}
 	if c.LogRetentionDays < 30 || c.LogRetentionDays > 730 {
 		v.Add("logRetentionDays", c.LogRetentionDays, "30 to 730 (Log Analytics workspace retention, PerGB2018)")
@@ -257,36 +257,36 @@ func (a *Azure) validate(c *Config, v *Problems) {
 func (a *Azure) validatePlan(c *Config, v *Problems) {
 	switch a.Plan {
 	case AzurePlanFlex:
-		if !slices.Contains(FlexMemoryMB, c.MemoryMB) {
+		if !slices.Contains(flexMemoryMB, c.MemoryMB) {
 			v.Add("memoryMB", c.MemoryMB, "512, 2048 or 4096 (Flex Consumption instance memory sizes)")
 		}
 		if a.PlanSku != "" && a.PlanSku != "FC1" {
 			v.Add("azure.planSku", a.PlanSku, "empty or FC1 (Flex Consumption has one size; memoryMB picks the instance memory)")
 		}
-		if c.MaxInstances < FlexMinInstances || c.MaxInstances > FlexMaxInstances {
-			v.Addf("maxInstances", c.MaxInstances, "%d to %d on plan flex (Flex Consumption's maximum instance count; most regions refuse less than %d); bound the database load with poolSize instead", FlexMinInstances, FlexMaxInstances, FlexMinInstances)
+		if c.MaxInstances < flexMinInstances || c.MaxInstances > flexMaxInstances {
+			v.addf("maxInstances", c.MaxInstances, "%d to %d on plan flex (Flex Consumption's maximum instance count; most regions refuse less than %d); bound the database load with poolSize instead", flexMinInstances, flexMaxInstances, flexMinInstances)
 		}
 		// Always-ready instances are part of the app's instances: warmInstances <=
 		// maxInstances is checked by the common rules.
 	case AzurePlanPremium:
 		mb, ok := premiumSkuMB[a.PlanSku]
 		if !ok {
-			v.Addf("azure.planSku", a.PlanSku, "one of %s for plan premium", skuList(premiumSkuMB))
+			v.addf("azure.planSku", a.PlanSku, "one of %s for plan premium", skuList(premiumSkuMB))
 		} else if c.MemoryMB > mb {
-			v.Addf("memoryMB", c.MemoryMB, "at most %d with azure.planSku %s (its memory); pick a larger EP size or lower memoryMB", mb, a.PlanSku)
+			v.addf("memoryMB", c.MemoryMB, "at most %d with azure.planSku %s (its memory); pick a larger EP size or lower memoryMB", mb, a.PlanSku)
 		}
 		if c.WarmInstances < 1 {
 			v.Add("warmInstances", c.WarmInstances, "1 or more on plan premium: Elastic Premium always keeps at least one always-ready instance (minimum elastic instance count), and you pay for it")
 		}
-		if c.MaxInstances > PremiumMaxInstances {
-			v.Addf("maxInstances", c.MaxInstances, "1 to %d (Elastic Premium maximum burst on Linux)", PremiumMaxInstances)
+		if c.MaxInstances > premiumMaxInstances {
+			v.addf("maxInstances", c.MaxInstances, "1 to %d (Elastic Premium maximum burst on Linux)", premiumMaxInstances)
 		}
 	case AzurePlanDedicated:
 		mb, ok := dedicatedSkuMB[a.PlanSku]
 		if !ok {
-			v.Addf("azure.planSku", a.PlanSku, "one of %s for plan dedicated", skuList(dedicatedSkuMB))
+			v.addf("azure.planSku", a.PlanSku, "one of %s for plan dedicated", skuList(dedicatedSkuMB))
 		} else if c.MemoryMB > mb {
-			v.Addf("memoryMB", c.MemoryMB, "at most %d with azure.planSku %s (its memory); pick a larger size or lower memoryMB", mb, a.PlanSku)
+			v.addf("memoryMB", c.MemoryMB, "at most %d with azure.planSku %s (its memory); pick a larger size or lower memoryMB", mb, a.PlanSku)
 		}
 		if strings.HasPrefix(a.PlanSku, "B") && c.WarmInstances > 3 {
 			v.Add("warmInstances", c.WarmInstances, "at most 3 instances on a Basic (B1-B3) plan")
@@ -296,7 +296,7 @@ func (a *Azure) validatePlan(c *Config, v *Problems) {
 		return
 	}
 	if a.AlwaysOn != nil && *a.AlwaysOn && a.Plan != AzurePlanDedicated {
-		v.Addf("azure.alwaysOn", true,
+		v.addf("azure.alwaysOn", true,
 			"false or unset on plan %s: Always-On exists only on Dedicated (App Service) plans; keep instances warm with warmInstances (%s)",
 			a.Plan, map[string]string{AzurePlanFlex: "always-ready instances", AzurePlanPremium: "minimum elastic / pre-warmed instances"}[a.Plan])
 	}
@@ -309,17 +309,17 @@ func (a *Azure) validateDatabase(c *Config, v *Problems) {
 		tier := AzureDBTier(a.DBSKU)
 		switch {
 		case tier == "Burstable":
-			v.Addf("azure.dbSku", a.DBSKU, "a General Purpose (Standard_D...ds) or Memory Optimized (Standard_E...ds) size: the built-in PgBouncer the function connects through (port 6432) does not exist on Burstable; e.g. Standard_D2ds_v5")
+			v.addf("azure.dbSku", a.DBSKU, "a General Purpose (Standard_D...ds) or Memory Optimized (Standard_E...ds) size: the built-in PgBouncer the function connects through (port 6432) does not exist on Burstable; e.g. Standard_D2ds_v5")
 		case tier == "":
-			v.Addf("azure.dbSku", a.DBSKU, "a Flexible Server compute size such as Standard_D2ds_v5 (General Purpose) or Standard_E2ds_v5 (Memory Optimized)")
-		case AzureMaxConnections(a.DBSKU) == 0 && db.MaxConnections == 0:
-			v.Addf("azure.dbSku", a.DBSKU, "a size with a known max_connections (%s), or set database.maxConnections", strings.Join(knownAzureDBSkus(), ", "))
+			v.addf("azure.dbSku", a.DBSKU, "a Flexible Server compute size such as Standard_D2ds_v5 (General Purpose) or Standard_E2ds_v5 (Memory Optimized)")
+		case azureMaxConnections(a.DBSKU) == 0 && db.MaxConnections == 0:
+			v.addf("azure.dbSku", a.DBSKU, "a size with a known max_connections (%s), or set database.maxConnections", strings.Join(knownAzureDBSkus(), ", "))
 		}
 		if major, err := strconv.Atoi(db.EngineVersion); err != nil || major < 13 || major > 17 {
 			v.Add("database.engineVersion", db.EngineVersion, "a Flexible Server PostgreSQL major version: 13 to 17")
 		}
-		if !slices.Contains(AzureStorageGB, db.StorageGB) {
-			v.Addf("database.storageGB", db.StorageGB, "one of the Flexible Server storage sizes: %s", joinInts(AzureStorageGB))
+		if !slices.Contains(azureStorageGB, db.StorageGB) {
+			v.addf("database.storageGB", db.StorageGB, "one of the Flexible Server storage sizes: %s", joinInts(azureStorageGB))
 		}
 		if !cidr16.MatchString(a.VNetCIDR) || !strings.HasSuffix(a.VNetCIDR, "/16") {
 			v.Add("azure.vnetCidr", a.VNetCIDR, "an IPv4 /16 such as 10.50.0.0/16 (the stack carves a function subnet and a delegated database subnet from it)")
@@ -344,25 +344,25 @@ func (a *Azure) validateDatabase(c *Config, v *Problems) {
 	// The connection budget through PgBouncer: every instance may hold a full pool
 	// of client connections, and PgBouncer's server pool must fit the server.
 	if a.PgBouncerMaxClientConn >= 1 && c.MaxInstances*c.PoolSize > a.PgBouncerMaxClientConn {
-		v.Addf("maxInstances", c.MaxInstances,
+		v.addf("maxInstances", c.MaxInstances,
 			"maxInstances × poolSize (%d × %d = %d) must fit PgBouncer's azure.pgbouncerMaxClientConn (%d): lower maxInstances or poolSize, or raise azure.pgbouncerMaxClientConn",
 			c.MaxInstances, c.PoolSize, c.MaxInstances*c.PoolSize, a.PgBouncerMaxClientConn)
 	}
-	if server := a.ServerMaxConnections(c); server > 0 && a.PgBouncerPoolSize > server-AzureReservedConnections {
-		v.Addf("azure.pgbouncerPoolSize", a.PgBouncerPoolSize,
+	if server := a.serverMaxConnections(c); server > 0 && a.PgBouncerPoolSize > server-azureReservedConnections {
+		v.addf("azure.pgbouncerPoolSize", a.PgBouncerPoolSize,
 			"at most %d: PgBouncer's server pool must fit the server's max_connections (%d) minus %d the service reserves; lower it or use a larger azure.dbSku",
-			server-AzureReservedConnections, server, AzureReservedConnections)
+			server-azureReservedConnections, server, azureReservedConnections)
 	}
 }
 
-// ServerMaxConnections is the server's max_connections: database.maxConnections
+// serverMaxConnections is the server's max_connections: database.maxConnections
 // when set, else the compute size's default (0 if unknown).
-func (a *Azure) ServerMaxConnections(c *Config) int {
+func (a *Azure) serverMaxConnections(c *Config) int {
 	if c.Database.MaxConnections > 0 {
 		return c.Database.MaxConnections
 	}
 	if c.Database.Creates() {
-		return AzureMaxConnections(a.DBSKU)
+		return azureMaxConnections(a.DBSKU)
 	}
 	return 0
 }

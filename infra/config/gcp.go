@@ -40,23 +40,23 @@ type GCP struct {
 
 // GCP limits (Cloud Run functions / Cloud Run).
 const (
-	GCPMinMemoryMB      = 128
-	GCPMaxMemoryMB      = 32768
-	GCPMaxTimeout       = 3600 // HTTP functions, gen2
-	GCPMaxConcurrency   = 1000
-	GCPSuperuserReserve = 3 // superuser_reserved_connections Cloud SQL keeps back
+	gcpMinMemoryMB      = 128
+	gcpMaxMemoryMB      = 32768
+	gcpMaxTimeout       = 3600 // HTTP functions, gen2
+	gcpMaxConcurrency   = 1000
+	gcpSuperuserReserve = 3 // superuser_reserved_connections Cloud SQL keeps back
 )
 
-// GCPRuntimes are the Go runtimes that can build the function module (go 1.26).
-var GCPRuntimes = []string{"go126", "go127"}
+// gcpRuntimes are the Go runtimes that can build the function module (go 1.26).
+var gcpRuntimes = []string{"go126", "go127"}
 
 // gcpCPUs are the vCPU values Cloud Run functions accepts.
 var gcpCPUs = []string{"0.083", "0.167", "0.333", "0.583", "1", "2", "4", "6", "8"}
 
-// GCPDefaultCPU is the vCPU count used for memoryMB when gcp.cpu is empty: at least 1
+// gcpDefaultCPU is the vCPU count used for memoryMB when gcp.cpu is empty: at least 1
 // (per-instance concurrency needs a whole CPU), then the smallest count that allows
 // this much memory.
-func GCPDefaultCPU(memoryMB int) string {
+func gcpDefaultCPU(memoryMB int) string {
 	switch {
 	case memoryMB <= 4096:
 		return "1"
@@ -121,8 +121,8 @@ func CloudSQLMaxConnections(tier string) int {
 	return 1000
 }
 
-// CloudSQLInstanceConnectionName matches project:region:instance.
-var CloudSQLInstanceConnectionName = regexp.MustCompile(`^[a-z][a-z0-9-]{4,61}[a-z0-9](?::[a-z][a-z0-9.-]*)?:[a-z]+-[a-z]+\d+:[a-z][a-z0-9-]*$`)
+// cloudSQLInstanceConnectionName matches project:region:instance.
+var cloudSQLInstanceConnectionName = regexp.MustCompile(`^[a-z][a-z0-9-]{4,61}[a-z0-9](?::[a-z][a-z0-9.-]*)?:[a-z]+-[a-z]+\d+:[a-z][a-z0-9-]*$`)
 
 var gcpRegion = regexp.MustCompile(`^[a-z]+-[a-z]+\d+$`)
 
@@ -136,10 +136,10 @@ func (g *GCP) applyDefaults(c *Config) {
 		g.Region = "us-central1"
 	}
 	if g.Runtime == "" {
-		g.Runtime = GCPRuntimes[0]
+		g.Runtime = gcpRuntimes[0]
 	}
 	if g.CPU == "" {
-		g.CPU = GCPDefaultCPU(c.MemoryMB)
+		g.CPU = gcpDefaultCPU(c.MemoryMB)
 	}
 	if g.Concurrency == 0 {
 		g.Concurrency = 8
@@ -159,11 +159,11 @@ func (g *GCP) applyDefaults(c *Config) {
 }
 
 func (g *GCP) validate(c *Config, v *Problems) {
-	if c.MemoryMB < GCPMinMemoryMB || c.MemoryMB > GCPMaxMemoryMB {
-		v.Addf("memoryMB", c.MemoryMB, "%d to %d (Cloud Run functions memory range)", GCPMinMemoryMB, GCPMaxMemoryMB)
+	if c.MemoryMB < gcpMinMemoryMB || c.MemoryMB > gcpMaxMemoryMB {
+		v.addf("memoryMB", c.MemoryMB, "%d to %d (Cloud Run functions memory range)", gcpMinMemoryMB, gcpMaxMemoryMB)
 	}
-	if c.TimeoutSeconds > GCPMaxTimeout {
-		v.Addf("timeoutSeconds", c.TimeoutSeconds, "1 to %d (HTTP functions, gen2)", GCPMaxTimeout)
+	if c.TimeoutSeconds > gcpMaxTimeout {
+		v.addf("timeoutSeconds", c.TimeoutSeconds, "1 to %d (HTTP functions, gen2)", gcpMaxTimeout)
 	}
 	if c.LogRetentionDays > 3650 {
 		v.Add("logRetentionDays", c.LogRetentionDays, "1 to 3650 (Cloud Logging bucket retention)")
@@ -171,22 +171,22 @@ func (g *GCP) validate(c *Config, v *Problems) {
 	if !gcpRegion.MatchString(g.Region) {
 		v.Add("gcp.region", g.Region, "a GCP region such as us-central1 or europe-west1")
 	}
-	if !slices.Contains(GCPRuntimes, g.Runtime) {
-		v.Addf("gcp.runtime", g.Runtime, "one of %s (the function module needs Go 1.26 or later)", strings.Join(GCPRuntimes, ", "))
+	if !slices.Contains(gcpRuntimes, g.Runtime) {
+		v.addf("gcp.runtime", g.Runtime, "one of %s (the function module needs Go 1.26 or later)", strings.Join(gcpRuntimes, ", "))
 	}
 	cpuOK := slices.Contains(gcpCPUs, g.CPU)
 	if !cpuOK {
-		v.Addf("gcp.cpu", g.CPU, "one of %s", strings.Join(gcpCPUs, ", "))
-	} else if lo, hi := gcpCPUMemory(g.CPU); c.MemoryMB >= GCPMinMemoryMB && c.MemoryMB <= GCPMaxMemoryMB && (c.MemoryMB < lo || c.MemoryMB > hi) {
-		v.Addf("memoryMB", c.MemoryMB, "%d to %d MB with gcp.cpu %s (Cloud Run memory/CPU limits); change memoryMB or gcp.cpu", lo, hi, g.CPU)
+		v.addf("gcp.cpu", g.CPU, "one of %s", strings.Join(gcpCPUs, ", "))
+	} else if lo, hi := gcpCPUMemory(g.CPU); c.MemoryMB >= gcpMinMemoryMB && c.MemoryMB <= gcpMaxMemoryMB && (c.MemoryMB < lo || c.MemoryMB > hi) {
+		v.addf("memoryMB", c.MemoryMB, "%d to %d MB with gcp.cpu %s (Cloud Run memory/CPU limits); change memoryMB or gcp.cpu", lo, hi, g.CPU)
 	}
-	if g.Concurrency < 1 || g.Concurrency > GCPMaxConcurrency {
-		v.Addf("gcp.concurrency", g.Concurrency, "1 to %d", GCPMaxConcurrency)
+	if g.Concurrency < 1 || g.Concurrency > gcpMaxConcurrency {
+		v.addf("gcp.concurrency", g.Concurrency, "1 to %d", gcpMaxConcurrency)
 	} else if cpuOK && g.Concurrency > 1 && !wholeCPU(g.CPU) {
-		v.Addf("gcp.concurrency", g.Concurrency, "1 with gcp.cpu %s: concurrency above 1 needs at least 1 CPU", g.CPU)
+		v.addf("gcp.concurrency", g.Concurrency, "1 with gcp.cpu %s: concurrency above 1 needs at least 1 CPU", g.CPU)
 	}
 	if c.PoolSize > g.Concurrency && g.Concurrency >= 1 {
-		v.Addf("poolSize", c.PoolSize, "at most gcp.concurrency (%d): a request holds one connection at a time, extra pooled connections only idle and eat the database budget", g.Concurrency)
+		v.addf("poolSize", c.PoolSize, "at most gcp.concurrency (%d): a request holds one connection at a time, extra pooled connections only idle and eat the database budget", g.Concurrency)
 	}
 	for _, m := range g.Invokers {
 		if !gcpMember.MatchString(m) {
@@ -212,7 +212,7 @@ func (g *GCP) validate(c *Config, v *Problems) {
 			v.Add("database.mode", db.Mode, "existing (gcp.existingInstanceConnectionName only applies to an existing database)")
 		}
 	case "existing":
-		if !CloudSQLInstanceConnectionName.MatchString(g.ExistingInstanceConnectionName) {
+		if !cloudSQLInstanceConnectionName.MatchString(g.ExistingInstanceConnectionName) {
 			v.Add("gcp.existingInstanceConnectionName", g.ExistingInstanceConnectionName, "PROJECT:REGION:INSTANCE of the existing Cloud SQL instance (required with database.mode existing)")
 		}
 		if db.MaxConnections == 0 {
@@ -222,10 +222,10 @@ func (g *GCP) validate(c *Config, v *Problems) {
 	// The connection budget: the Cloud SQL connector is not a pooler, so every
 	// instance may hold a full pool of server connections; Cloud SQL keeps a few
 	// connections back for superusers.
-	if lim := db.MaxConnections - GCPSuperuserReserve; db.MaxConnections > 0 && c.MaxInstances*c.PoolSize > lim {
-		v.Addf("maxInstances", c.MaxInstances,
+	if lim := db.MaxConnections - gcpSuperuserReserve; db.MaxConnections > 0 && c.MaxInstances*c.PoolSize > lim {
+		v.addf("maxInstances", c.MaxInstances,
 			"maxInstances × poolSize (%d × %d = %d) must fit Cloud SQL's %d connections (max_connections %d minus %d reserved for superusers): lower maxInstances or poolSize, or use a larger gcp.dbTier",
-			c.MaxInstances, c.PoolSize, c.MaxInstances*c.PoolSize, lim, db.MaxConnections, GCPSuperuserReserve)
+			c.MaxInstances, c.PoolSize, c.MaxInstances*c.PoolSize, lim, db.MaxConnections, gcpSuperuserReserve)
 	}
 }
 

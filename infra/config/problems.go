@@ -20,9 +20,9 @@ type Problem struct {
 	Allowed string
 }
 
-// FullKey is the key as it appears in `pulumi config` (namespace:key).
+// fullKey is the key as it appears in `pulumi config` (namespace:key).
 // A Key that already has a namespace (a provider's, such as aws:region) is kept.
-func (p Problem) FullKey() string {
+func (p Problem) fullKey() string {
 	if strings.Contains(p.Key, ":") {
 		return p.Key
 	}
@@ -30,7 +30,7 @@ func (p Problem) FullKey() string {
 }
 
 func (p Problem) Error() string {
-	return fmt.Sprintf("%s: %s = %s: %s", p.File, p.FullKey(), p.Value, p.Allowed)
+	return fmt.Sprintf("%s: %s = %s: %s", p.File, p.fullKey(), p.Value, p.Allowed)
 }
 
 // Problems collects every problem of one stack, so a user sees all of them at once.
@@ -48,8 +48,8 @@ func (v *Problems) Add(key string, value any, allowed string) {
 	v.list = append(v.list, Problem{File: v.file, Key: key, Value: show(value), Allowed: allowed})
 }
 
-// Addf is Add with a formatted allowed text.
-func (v *Problems) Addf(key string, value any, format string, args ...any) {
+// addf is Add with a formatted allowed text.
+func (v *Problems) addf(key string, value any, format string, args ...any) {
 	v.Add(key, value, fmt.Sprintf(format, args...))
 }
 
