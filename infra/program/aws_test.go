@@ -13,8 +13,6 @@ import (
 	"github.com/ai-agent-connector/ai-agent-connector/infra/preview"
 )
 
-func init() { cloudAssertions[config.CloudAWS] = assertAWS }
-
 // assertAWS checks an AWS plan against the config it came from.
 func assertAWS(t *testing.T, cfg *config.Config, plan *preview.Plan) {
 	only(t, plan, aws.Type)

@@ -11,8 +11,11 @@ import (
 
 // cloudAssertions holds the checks of a planned stack for clouds whose plan tests
 // are still here (aws_test.go); gcp's and azure's live next to their components
-// (infra/gcp, infra/azure: TestCommittedStacks).
-var cloudAssertions = map[config.Cloud]func(t *testing.T, cfg *config.Config, plan *preview.Plan){}
+// (infra/gcp, infra/azure: TestCommittedStacks). One literal, not filled by init(),
+// so the registry reads in one place.
+var cloudAssertions = map[config.Cloud]func(t *testing.T, cfg *config.Config, plan *preview.Plan){
+	config.CloudAWS: assertAWS,
+}
 
 // planTestedInPackage are the clouds whose plan tests live in their component's package.
 var planTestedInPackage = map[config.Cloud]bool{config.CloudGCP: true, config.CloudAzure: true}
