@@ -14,7 +14,7 @@ import (
 // functionEnv reads the environment the function sees in a plan, per cloud.
 var functionEnv = map[config.Cloud]func(t *testing.T, cfg *config.Config, plan *preview.Plan) map[string]string{
 	config.CloudAWS: func(t *testing.T, _ *config.Config, plan *preview.Plan) map[string]string {
-		fn, _ := connectorFunctions(t, plan)
+		fn, _ := plantest.AWSFunctions(t, plan)
 		return stringMap(t, fn, "environment.variables")
 	},
 	config.CloudGCP: func(t *testing.T, _ *config.Config, plan *preview.Plan) map[string]string {

@@ -5,10 +5,7 @@ import "github.com/ai-agent-connector/ai-agent-connector/infra/preview/plantest"
 // The shared plan-test helpers, under the names these tests use.
 var (
 	only        = plantest.Only
-	eq          = plantest.Eq
 	itoa        = plantest.Itoa
 	writeStack  = plantest.WriteStack
 	projectRoot = plantest.Root
 )
-
-const keysSet = plantest.KeysSet

@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/ai-agent-connector/ai-agent-connector/infra/aws"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/config"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/policy"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/preview"
@@ -122,4 +124,26 @@ func NameValues(r policy.Resource, path string) map[string]string {
 		out[name] = s
 	}
 	return out
+}
+
+// AWSFunctions returns an AWS plan's connector function and the role provisioner's
+// (zero without a created database). Here, not in infra/aws's tests, because
+// infra/program's function-environment check reads the connector's too.
+func AWSFunctions(t *testing.T, plan *preview.Plan) (fn, prov policy.Resource) {
+	t.Helper()
+	var fns, provs []policy.Resource
+	for _, f := range policy.OfType(plan.Resources, "aws:lambda/function:Function") {
+		if strings.HasSuffix(f.String("name"), aws.ProvisionerSuffix) {
+			provs = append(provs, f)
+		} else {
+			fns = append(fns, f)
+		}
+	}
+	if len(fns) != 1 || len(provs) > 1 {
+		t.Fatalf("want 1 connector function and at most 1 provisioner, got %d and %d", len(fns), len(provs))
+	}
+	if len(provs) == 1 {
+		prov = provs[0]
+	}
+	return fns[0], prov
 }

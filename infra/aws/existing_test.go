@@ -1,4 +1,4 @@
-package program_test
+package aws_test
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/ai-agent-connector/ai-agent-connector/infra/policy"
 	"github.com/ai-agent-connector/ai-agent-connector/infra/preview"
+	"github.com/ai-agent-connector/ai-agent-connector/infra/preview/plantest"
 )
 
 // TestAWSExistingDatabaseWithCMK: an existing database whose secret has a
@@ -13,7 +14,7 @@ import (
 // (deploy review minor 9); the stack creates no database, no secret of its own.
 func TestAWSExistingDatabaseWithCMK(t *testing.T) {
 	const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-	file := writeStack(t, `config:
+	file := plantest.WriteStack(t, `config:
   aws:region: eu-west-1
   ai-agent-connector:cloud: aws
   ai-agent-connector:database:
@@ -27,11 +28,11 @@ func TestAWSExistingDatabaseWithCMK(t *testing.T) {
     existingDbSecretArn: arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent-ro-AbCdEf
     existingDbSecurityGroupId: sg-0abc
     existingDbSecretKmsKeyArn: `+key+"\n")
-	plan, err := preview.Run(preview.Options{Root: projectRoot(t), Stack: "test", StackFile: file})
+	plan, err := preview.Run(preview.Options{Root: plantest.Root(t), Stack: "test", StackFile: file})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eq(t, "secrets created", len(policy.OfType(plan.Resources, "aws:secretsmanager/secret:Secret")), 0)
+	plantest.Eq(t, "secrets created", len(policy.OfType(plan.Resources, "aws:secretsmanager/secret:Secret")), 0)
 	var doc string
 	for _, p := range policy.OfType(plan.Resources, "aws:iam/rolePolicy:RolePolicy") {
 		if strings.HasSuffix(p.Name, "-proxy-secret") {
