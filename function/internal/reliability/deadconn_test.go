@@ -2,7 +2,6 @@ package reliability
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -226,25 +225,7 @@ func TestThawAfterFreeze(t *testing.T) {
 			cold := coldQuery(t, tg.url)
 			p := runLocal(t, map[string]string{"DATABASE_URL": tg.url, "API_KEYS": testKey, "POOL_SIZE": "1"})
 			client := &http.Client{Timeout: 30 * time.Second}
-			send := func(sql string) result {
-				req, _ := http.NewRequest(http.MethodPost, p.URL+"/v1/query", strings.NewReader(queryBody(sql)))
-				req.Header.Set("Authorization", "Bearer "+testKey)
-				req.Header.Set("Content-Type", "application/json")
-				r := result{start: time.Now()}
-				resp, err := client.Do(req)
-				r.end = time.Now()
-				if err != nil {
-					r.code, r.msg = "transport", err.Error()
-					return r
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				r.status = resp.StatusCode
-				if r.status != http.StatusOK {
-					r.code, r.msg = errorOf(body)
-				}
-				return r
-			}
+			send := func(sql string) result { return sendQuery(client, p.URL, sql) }
 			if r := send("SELECT 1"); r.status != http.StatusOK {
 				t.Fatalf("before the freeze: %d %s %s", r.status, r.code, r.msg)
 			}

@@ -31,25 +31,7 @@ func TestPoolExhaustion(t *testing.T) {
 				"ACQUIRE_TIMEOUT_MS": "300", "QUERY_TIMEOUT_MS": "5000",
 			})
 			client := &http.Client{Timeout: 30 * time.Second} // a hang fails the test, never blocks it
-			send := func(sql string) result {
-				req, _ := http.NewRequest(http.MethodPost, p.URL+"/v1/query", strings.NewReader(queryBody(sql)))
-				req.Header.Set("Authorization", "Bearer "+testKey)
-				req.Header.Set("Content-Type", "application/json")
-				r := result{start: time.Now()}
-				resp, err := client.Do(req)
-				r.end = time.Now()
-				if err != nil {
-					r.code, r.msg = "transport", err.Error()
-					return r
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				r.status, r.retryAfter = resp.StatusCode, resp.Header.Get("Retry-After")
-				if r.status != http.StatusOK {
-					r.code, r.msg = errorOf(body)
-				}
-				return r
-			}
+			send := func(sql string) result { return sendQuery(client, p.URL, sql) }
 			// Open the pool's connections first, so the slow queries need no
 			// connection set-up and the race is only for pool slots.
 			var wg sync.WaitGroup
@@ -116,4 +98,26 @@ func TestPoolExhaustion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sendQuery posts sql to /v1/query at base and records when it was sent and
+// answered, the status, Retry-After and the error code and message.
+func sendQuery(client *http.Client, base, sql string) result {
+	req, _ := http.NewRequest(http.MethodPost, base+"/v1/query", strings.NewReader(queryBody(sql)))
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	req.Header.Set("Content-Type", "application/json")
+	r := result{start: time.Now()}
+	resp, err := client.Do(req)
+	r.end = time.Now()
+	if err != nil {
+		r.code, r.msg = "transport", err.Error()
+		return r
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	r.status, r.retryAfter = resp.StatusCode, resp.Header.Get("Retry-After")
+	if r.status != http.StatusOK {
+		r.code, r.msg = errorOf(body)
+	}
+	return r
 }
